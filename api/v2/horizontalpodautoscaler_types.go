@@ -1,0 +1,703 @@
+package v2
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, which
+// automatically manages the replica count of any resource implementing the scale subresource
+// based on the metrics specified. Each metric may name the metrics API server it is read from
+// through a subdomain.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:storageversion
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=mhpa,categories=all;autoscaling
+// +kubebuilder:printcolumn:name="Reference",type=string,JSONPath=`.status.reference`,description="The target of the autoscaler: kind/name"
+// +kubebuilder:printcolumn:name="Targets",type=string,JSONPath=`.status.targets`,description="Current and target values of each metric"
+// +kubebuilder:printcolumn:name="MinPods",type=integer,JSONPath=`.spec.minReplicas`,description="The lower limit of replicas"
+// +kubebuilder:printcolumn:name="MaxPods",type=integer,JSONPath=`.spec.maxReplicas`,description="The upper limit of replicas"
+// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.status.currentReplicas`,description="The current number of replicas"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type HorizontalPodAutoscaler struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the specification for the behaviour of the autoscaler.
+	// +optional
+	Spec HorizontalPodAutoscalerSpec `json:"spec,omitempty"`
+
+	// status is the current information about the autoscaler.
+	// +optional
+	Status HorizontalPodAutoscalerStatus `json:"status,omitempty"`
+}
+
+// HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
+type HorizontalPodAutoscalerSpec struct {
+	// scaleTargetRef points to the target resource to scale, and is used to the pods for which
+	// metrics should be collected, as well as to actually change the replica count.
+	// +required
+	ScaleTargetRef CrossVersionObjectReference `json:"scaleTargetRef"`
+
+	// minReplicas is the lower limit for the number of replicas to which the autoscaler can
+	// scale down. It defaults to 1 pod. minReplicas may be 0 when at least one Object or
+	// External metric is configured; scaling is then active as long as at least one metric
+	// value is available.
+	// +optional
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// maxReplicas is the upper limit for the number of replicas to which the autoscaler can
+	// scale up. It cannot be less than minReplicas.
+	// +required
+	MaxReplicas int32 `json:"maxReplicas"`
+
+	// metrics contains the specifications for which to use to calculate the desired replica
+	// count (the maximum replica count across all metrics will be used). If not set, the
+	// default metric is 80% average CPU utilization.
+	// +listType=atomic
+	// +optional
+	Metrics []MetricSpec `json:"metrics,omitempty"`
+
+	// behavior configures the scaling behavior of the target in both Up and Down directions
+	// (scaleUp and scaleDown fields respectively). If not set, the legacy limits apply.
+	// +optional
+	Behavior *HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+}
+
+// CrossVersionObjectReference contains enough information to let you identify the referred resource.
+type CrossVersionObjectReference struct {
+	// kind is the kind of the referent.
+	// +required
+	Kind string `json:"kind"`
+
+	// name is the name of the referent.
+	// +required
+	Name string `json:"name"`
+
+	// apiVersion is the API version of the referent.
+	// +optional
+	APIVersion string `json:"apiVersion,omitempty"`
+}
+
+// MetricSpec specifies how to scale based on a single metric (only `type` and one other
+// matching field should be set at once).
+type MetricSpec struct {
+	// type is the type of metric source: one of "ContainerResource", "External", "Object",
+	// "Pods" or "PodResource", each mapping to a matching field in the object.
+	// +required
+	Type MetricSourceType `json:"type"`
+
+	// object refers to a metric describing a single kubernetes object.
+	// +optional
+	Object *ObjectMetricSource `json:"object,omitempty"`
+
+	// pods refers to a metric describing each pod in the current scale target, averaged
+	// together before being compared to the target value.
+	// +optional
+	Pods *PodsMetricSource `json:"pods,omitempty"`
+
+	// podResource refers to a resource metric (such as those specified in requests and limits)
+	// known to Kubernetes describing each pod in the current scale target (e.g. CPU or memory).
+	// It was called "resource" before v2.
+	// +optional
+	PodResource *ResourceMetricSource `json:"podResource,omitempty"`
+
+	// containerResource refers to a resource metric known to Kubernetes describing a single
+	// container in each pod of the current scale target.
+	// +optional
+	ContainerResource *ContainerResourceMetricSource `json:"containerResource,omitempty"`
+
+	// external refers to a global metric that is not associated with any Kubernetes object.
+	// +optional
+	External *ExternalMetricSource `json:"external,omitempty"`
+
+	// shadow marks a metric that is fetched, computed and reported in status like any other,
+	// but never drives the replica count. It is used to compare a new metrics server against
+	// the one in use before switching.
+	// +optional
+	Shadow bool `json:"shadow,omitempty"`
+}
+
+// HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and
+// Down directions (scaleUp and scaleDown fields respectively).
+type HorizontalPodAutoscalerBehavior struct {
+	// scaleUp is scaling policy for scaling Up. If not set, the default value is the higher of:
+	// increase no more than 4 pods per 60 seconds, or double the number of pods per 60 seconds.
+	// No stabilization is used.
+	// +optional
+	ScaleUp *HPAScalingRules `json:"scaleUp,omitempty"`
+
+	// scaleDown is scaling policy for scaling Down. If not set, the default value is to allow
+	// to scale down to minReplicas pods, with a 300 second stabilization window.
+	// +optional
+	ScaleDown *HPAScalingRules `json:"scaleDown,omitempty"`
+}
+
+// ScalingPolicySelect is used to specify which policy should be used while scaling in a
+// certain direction.
+type ScalingPolicySelect string
+
+const (
+	// MaxChangePolicySelect selects the policy with the highest possible change.
+	MaxChangePolicySelect ScalingPolicySelect = "MaxChange"
+	// MinChangePolicySelect selects the policy with the lowest possible change.
+	MinChangePolicySelect ScalingPolicySelect = "MinChange"
+	// DisabledPolicySelect disables the scaling in this direction.
+	DisabledPolicySelect ScalingPolicySelect = "ScalingDisabled"
+)
+
+// HPAScalingRules configures the scaling behavior for one direction via scaling policy rules
+// and a configurable metric tolerance.
+type HPAScalingRules struct {
+	// stabilizationWindowSeconds is the number of seconds for which past recommendations
+	// should be considered while scaling up or scaling down: from 0 to 3600 (one hour). If not
+	// set, scale up uses 0 and scale down uses 300.
+	// +optional
+	StabilizationWindowSeconds *int32 `json:"stabilizationWindowSeconds,omitempty"`
+
+	// selectPolicy is used to specify which policy should be used: MaxChange, MinChange or
+	// ScalingDisabled. If not set, MaxChange is used.
+	// +optional
+	SelectPolicy *ScalingPolicySelect `json:"selectPolicy,omitempty"`
+
+	// policies is a list of potential scaling polices which can be used during scaling.
+	// +listType=atomic
+	// +optional
+	Policies []HPAScalingPolicy `json:"policies,omitempty"`
+
+	// tolerance is the tolerance on the ratio between the current and desired metric value
+	// under which no updates are made to the desired number of replicas (e.g. 0.01 for 1%).
+	// Must be greater than or equal to zero. If not set, the cluster-wide tolerance applies.
+	// +optional
+	Tolerance *resource.Quantity `json:"tolerance,omitempty"`
+}
+
+// HPAScalingPolicyType is the type of the policy which could be used while making scaling
+// decisions.
+type HPAScalingPolicyType string
+
+const (
+	// PodsScalingPolicy is a policy used to specify a change in absolute number of pods.
+	PodsScalingPolicy HPAScalingPolicyType = "Pods"
+	// PercentScalingPolicy is a policy used to specify a relative amount of change with
+	// respect to the current number of pods.
+	PercentScalingPolicy HPAScalingPolicyType = "Percent"
+)
+
+// HPAScalingPolicy is a single policy which must hold true for a specified past interval.
+type HPAScalingPolicy struct {
+	// type is used to specify the scaling policy: Pods or Percent.
+	// +required
+	Type HPAScalingPolicyType `json:"type"`
+
+	// value contains the amount of change which is permitted by the policy. It must be
+	// greater than zero.
+	// +required
+	Value int32 `json:"value"`
+
+	// periodSeconds specifies the window of time for which the policy should hold true:
+	// greater than zero and at most 1800 (30 min).
+	// +required
+	PeriodSeconds int32 `json:"periodSeconds"`
+}
+
+// MetricSourceType indicates the type of metric.
+type MetricSourceType string
+
+const (
+	// ObjectMetricSourceType is a metric describing a kubernetes object (for example,
+	// hits-per-second on an Ingress object).
+	ObjectMetricSourceType MetricSourceType = "Object"
+	// PodsMetricSourceType is a metric describing each pod in the current scale target (for
+	// example, transactions-processed-per-second). The values will be averaged together before
+	// being compared to the target value.
+	PodsMetricSourceType MetricSourceType = "Pods"
+	// PodResourceMetricSourceType is a resource metric known to Kubernetes, as specified in
+	// requests and limits, describing each pod in the current scale target (e.g. CPU or
+	// memory). It was called "Resource" before v2.
+	PodResourceMetricSourceType MetricSourceType = "PodResource"
+	// ContainerResourceMetricSourceType is a resource metric known to Kubernetes, as
+	// specified in requests and limits, describing a single container in each pod in the
+	// current scale target (e.g. CPU or memory).
+	ContainerResourceMetricSourceType MetricSourceType = "ContainerResource"
+	// ExternalMetricSourceType is a global metric that is not associated with any Kubernetes
+	// object (for example length of queue in cloud messaging service).
+	ExternalMetricSourceType MetricSourceType = "External"
+)
+
+// ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for
+// example, hits-per-second on an Ingress object).
+type ObjectMetricSource struct {
+	// describedObject specifies the descriptions of an object, such as kind, name, apiVersion.
+	// +required
+	DescribedObject CrossVersionObjectReference `json:"describedObject"`
+
+	// target specifies the target value for the given metric.
+	// +required
+	Target MetricTarget `json:"target"`
+
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// subdomain chooses the custom metrics API server: empty reads custom.metrics.k8s.io,
+	// "S" reads S.custom.metrics.k8s.io. It must be a DNS-1123 label.
+	// +optional
+	Subdomain string `json:"subdomain,omitempty"`
+}
+
+// PodsMetricSource indicates how to scale on a metric describing each pod in the current
+// scale target (for example, transactions-processed-per-second). The values will be averaged
+// together before being compared to the target value.
+type PodsMetricSource struct {
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// target specifies the target value for the given metric.
+	// +required
+	Target MetricTarget `json:"target"`
+
+	// subdomain chooses the custom metrics API server: empty reads custom.metrics.k8s.io,
+	// "S" reads S.custom.metrics.k8s.io. It must be a DNS-1123 label.
+	// +optional
+	Subdomain string `json:"subdomain,omitempty"`
+}
+
+// ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as
+// specified in requests and limits, describing each pod in the current scale target (e.g. CPU
+// or memory). The values will be averaged together before being compared to the target. Only
+// one "target" type should be set.
+type ResourceMetricSource struct {
+	// name is the name of the resource in question.
+	// +required
+	Name corev1.ResourceName `json:"name"`
+
+	// target specifies the target value for the given metric.
+	// +required
+	Target MetricTarget `json:"target"`
+
+	// subdomain chooses the resource metrics API server: empty reads metrics.k8s.io, "S"
+	// reads S.metrics.k8s.io. It must be a DNS-1123 label.
+	// +optional
+	Subdomain string `json:"subdomain,omitempty"`
+}
+
+// ContainerResourceMetricSource indicates how to scale on a resource metric known to
+// Kubernetes, as specified in requests and limits, describing a single container in each pod
+// of the current scale target (e.g. CPU or memory). Only one "target" type should be set.
+type ContainerResourceMetricSource struct {
+	// name is the name of the resource in question.
+	// +required
+	Name corev1.ResourceName `json:"name"`
+
+	// target specifies the target value for the given metric.
+	// +required
+	Target MetricTarget `json:"target"`
+
+	// container is the name of the container in the pods of the scaling target.
+	// +required
+	Container string `json:"container"`
+
+	// subdomain chooses the resource metrics API server: empty reads metrics.k8s.io, "S"
+	// reads S.metrics.k8s.io. It must be a DNS-1123 label.
+	// +optional
+	Subdomain string `json:"subdomain,omitempty"`
+}
+
+// ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes
+// object (for example length of queue in cloud messaging service, or QPS from loadbalancer
+// running outside of cluster).
+type ExternalMetricSource struct {
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// target specifies the target value for the given metric.
+	// +required
+	Target MetricTarget `json:"target"`
+
+	// subdomain chooses the external metrics API server: empty reads
+	// external.metrics.k8s.io, "S" reads S.external.metrics.k8s.io. It must be a DNS-1123
+	// label.
+	// +optional
+	Subdomain string `json:"subdomain,omitempty"`
+}
+
+// MetricIdentifier defines the name and optionally selector for a metric.
+type MetricIdentifier struct {
+	// name is the name of the given metric.
+	// +required
+	Name string `json:"name"`
+
+	// selector is the string-encoded form of a standard kubernetes label selector for the given
+	// metric. When set, it is passed as an additional parameter to the metrics server for more
+	// specific metrics scoping. When unset, just the metricName will be used to gather metrics.
+	// +optional
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+}
+
+// MetricTarget defines the target value, average value, or average utilization of a specific
+// metric.
+type MetricTarget struct {
+	// type represents whether the metric type is Utilization, Value, or AverageValue.
+	// +required
+	Type MetricTargetType `json:"type"`
+
+	// value is the target value of the metric (as a quantity).
+	// +optional
+	Value *resource.Quantity `json:"value,omitempty"`
+
+	// averageValue is the target value of the average of the metric across all relevant pods
+	// (as a quantity).
+	// +optional
+	AverageValue *resource.Quantity `json:"averageValue,omitempty"`
+
+	// averageUtilization is the target value of the average of the resource metric across all
+	// relevant pods, represented as a percentage of the requested value of the resource for the
+	// pods. Currently only valid for Resource metric source type.
+	// +optional
+	AverageUtilization *int32 `json:"averageUtilization,omitempty"`
+}
+
+// MetricTargetType specifies the type of metric being targeted, and should be either
+// "Value", "AverageValue", or "Utilization".
+type MetricTargetType string
+
+const (
+	// UtilizationMetricType declares a MetricTarget is an AverageUtilization value.
+	UtilizationMetricType MetricTargetType = "Utilization"
+	// ValueMetricType declares a MetricTarget is a raw value.
+	ValueMetricType MetricTargetType = "Value"
+	// AverageValueMetricType declares a MetricTarget is an AverageValue.
+	AverageValueMetricType MetricTargetType = "AverageValue"
+)
+
+// HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
+type HorizontalPodAutoscalerStatus struct {
+	// observedGeneration is the most recent generation observed by this autoscaler.
+	// +optional
+	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
+
+	// lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used
+	// by the autoscaler to control how often the number of pods is changed.
+	// +optional
+	LastScaleTime *metav1.Time `json:"lastScaleTime,omitempty"`
+
+	// currentReplicas is current number of replicas of pods managed by this autoscaler, as last
+	// seen by the autoscaler.
+	// +optional
+	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
+
+	// desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as
+	// last calculated by the autoscaler.
+	// +optional
+	DesiredReplicas int32 `json:"desiredReplicas"`
+
+	// currentMetrics is the last read state of the metrics used by this autoscaler.
+	// +listType=atomic
+	// +optional
+	CurrentMetrics []MetricStatus `json:"currentMetrics"`
+
+	// conditions is the set of conditions required for this autoscaler to scale its target,
+	// and indicates whether or not those conditions are met.
+	// +patchMergeKey=type
+	// +patchStrategy=merge
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []HorizontalPodAutoscalerCondition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
+
+	// reference is the scale target as kind/name, for display (the REFERENCE column).
+	// +optional
+	Reference string `json:"reference,omitempty"`
+
+	// targets is each metric's current and target value, for display (the TARGETS column),
+	// formatted as `kubectl get hpa` formats them.
+	// +optional
+	Targets string `json:"targets,omitempty"`
+
+	// lastDecision explains the most recent scaling decision: each metric's proposal, which
+	// metric won and which limit applied.
+	// +optional
+	LastDecision *ScalingDecision `json:"lastDecision,omitempty"`
+
+	// history is the compact record of recent recommendations and scale events that the
+	// stabilization windows and scaling policies need, so they survive a controller restart or
+	// a leader change.
+	// +optional
+	History *ScalingHistory `json:"history,omitempty"`
+}
+
+// ScalingDecision explains one scaling decision.
+type ScalingDecision struct {
+	// time is when the decision was made.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// currentReplicas is the replica count the decision started from.
+	// +required
+	CurrentReplicas int32 `json:"currentReplicas"`
+
+	// desiredReplicas is the replica count the decision arrived at.
+	// +required
+	DesiredReplicas int32 `json:"desiredReplicas"`
+
+	// metrics is each metric's proposal, in the order of spec.metrics.
+	// +listType=atomic
+	// +optional
+	Metrics []MetricProposal `json:"metrics,omitempty"`
+
+	// selectedMetric is the index in spec.metrics of the metric whose proposal won; absent when
+	// no metric produced a proposal.
+	// +optional
+	SelectedMetric *int32 `json:"selectedMetric,omitempty"`
+
+	// recommendation is the replica count the metrics proposed, before stabilization, rate
+	// limits and min/max clamping.
+	// +optional
+	Recommendation int32 `json:"recommendation,omitempty"`
+
+	// limit names the rule that changed the recommendation, if any (for example
+	// ScaleDownStabilized, ScaleUpLimit, TooManyReplicas, TooFewReplicas).
+	// +optional
+	Limit string `json:"limit,omitempty"`
+
+	// message explains the decision in words.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// MetricProposal is what one metric proposed in a decision.
+type MetricProposal struct {
+	// name describes the metric, for example "pods/requests_per_second" or "podResource/cpu".
+	// +required
+	Name string `json:"name"`
+
+	// replicas is the replica count this metric proposed; absent when it failed.
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// shadow is true when the metric is a shadow metric, whose proposal never drives scaling.
+	// +optional
+	Shadow bool `json:"shadow,omitempty"`
+
+	// error says why the metric gave no proposal.
+	// +optional
+	Error string `json:"error,omitempty"`
+}
+
+// ScalingHistory is the compact record of recent recommendations and scale events.
+type ScalingHistory struct {
+	// recommendations are the replica counts recommended within the longest stabilization
+	// window: each entry holds from its time until the next entry's time (the last one until
+	// the next decision).
+	// +listType=atomic
+	// +optional
+	Recommendations []TimedReplicas `json:"recommendations,omitempty"`
+
+	// scaleUpEvents are the scale-up events within the longest scale-up policy period.
+	// +listType=atomic
+	// +optional
+	ScaleUpEvents []TimedReplicas `json:"scaleUpEvents,omitempty"`
+
+	// scaleDownEvents are the scale-down events within the longest scale-down policy period.
+	// +listType=atomic
+	// +optional
+	ScaleDownEvents []TimedReplicas `json:"scaleDownEvents,omitempty"`
+}
+
+// TimedReplicas is a replica count (or a change of it) at a point in time.
+type TimedReplicas struct {
+	// time is when the entry was recorded.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// replicas is the replica count, or for a scale event the number of replicas added or
+	// removed.
+	// +required
+	Replicas int32 `json:"replicas"`
+}
+
+// HorizontalPodAutoscalerConditionType are the valid conditions of a HorizontalPodAutoscaler.
+type HorizontalPodAutoscalerConditionType string
+
+const (
+	// ScalingActive indicates that the HPA controller is able to scale if necessary: it's
+	// correctly configured, can fetch the desired metrics, and isn't disabled.
+	ScalingActive HorizontalPodAutoscalerConditionType = "ScalingActive"
+	// AbleToScale indicates a lack of transient issues which prevent scaling from occurring,
+	// such as being in a backoff window, or being unable to access/update the target scale.
+	AbleToScale HorizontalPodAutoscalerConditionType = "AbleToScale"
+	// ScalingLimited indicates that the calculated scale based on metrics would be above or
+	// below the range for the HPA, and has thus been capped.
+	ScalingLimited HorizontalPodAutoscalerConditionType = "ScalingLimited"
+	// ScaledToZero indicates that the HPA controller scaled the workload to zero.
+	ScaledToZero HorizontalPodAutoscalerConditionType = "ScaledToZero"
+)
+
+// HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a
+// certain point.
+type HorizontalPodAutoscalerCondition struct {
+	// type describes the current condition.
+	// +required
+	Type HorizontalPodAutoscalerConditionType `json:"type"`
+
+	// status is the status of the condition (True, False, Unknown).
+	// +required
+	Status corev1.ConditionStatus `json:"status"`
+
+	// lastTransitionTime is the last time the condition transitioned from one status to another.
+	// +optional
+	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
+
+	// reason is the reason for the condition's last transition.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+
+	// message is a human-readable explanation containing details about the transition.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// MetricStatus describes the last-read state of a single metric.
+type MetricStatus struct {
+	// type is the type of metric source: one of "ContainerResource", "External", "Object",
+	// "Pods" or "PodResource", each corresponds to a matching field in the object.
+	// +required
+	Type MetricSourceType `json:"type"`
+
+	// object refers to a metric describing a single kubernetes object.
+	// +optional
+	Object *ObjectMetricStatus `json:"object,omitempty"`
+
+	// pods refers to a metric describing each pod in the current scale target.
+	// +optional
+	Pods *PodsMetricStatus `json:"pods,omitempty"`
+
+	// podResource refers to a resource metric known to Kubernetes describing each pod in the
+	// current scale target (e.g. CPU or memory). It was called "resource" before v2.
+	// +optional
+	PodResource *ResourceMetricStatus `json:"podResource,omitempty"`
+
+	// containerResource refers to a resource metric known to Kubernetes describing a single
+	// container in each pod in the current scale target.
+	// +optional
+	ContainerResource *ContainerResourceMetricStatus `json:"containerResource,omitempty"`
+
+	// external refers to a global metric that is not associated with any Kubernetes object.
+	// +optional
+	External *ExternalMetricStatus `json:"external,omitempty"`
+
+	// shadow is true when this status belongs to a shadow metric, which never drives scaling.
+	// +optional
+	Shadow bool `json:"shadow,omitempty"`
+}
+
+// ObjectMetricStatus indicates the current value of a metric describing a kubernetes object.
+type ObjectMetricStatus struct {
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// current contains the current value for the given metric.
+	// +required
+	Current MetricValueStatus `json:"current"`
+
+	// describedObject specifies the descriptions of an object, such as kind, name, apiVersion.
+	// +required
+	DescribedObject CrossVersionObjectReference `json:"describedObject"`
+}
+
+// PodsMetricStatus indicates the current value of a metric describing each pod in the current
+// scale target.
+type PodsMetricStatus struct {
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// current contains the current value for the given metric.
+	// +required
+	Current MetricValueStatus `json:"current"`
+}
+
+// ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes,
+// as specified in requests and limits, describing each pod in the current scale target.
+type ResourceMetricStatus struct {
+	// name is the name of the resource in question.
+	// +required
+	Name corev1.ResourceName `json:"name"`
+
+	// current contains the current value for the given metric.
+	// +required
+	Current MetricValueStatus `json:"current"`
+}
+
+// ContainerResourceMetricStatus indicates the current value of a resource metric known to
+// Kubernetes, as specified in requests and limits, describing a single container in each pod
+// in the current scale target.
+type ContainerResourceMetricStatus struct {
+	// name is the name of the resource in question.
+	// +required
+	Name corev1.ResourceName `json:"name"`
+
+	// current contains the current value for the given metric.
+	// +required
+	Current MetricValueStatus `json:"current"`
+
+	// container is the name of the container in the pods of the scaling target.
+	// +required
+	Container string `json:"container"`
+}
+
+// ExternalMetricStatus indicates the current value of a global metric not associated with any
+// Kubernetes object.
+type ExternalMetricStatus struct {
+	// metric identifies the target metric by name and selector.
+	// +required
+	Metric MetricIdentifier `json:"metric"`
+
+	// current contains the current value for the given metric.
+	// +required
+	Current MetricValueStatus `json:"current"`
+}
+
+// MetricValueStatus holds the current value for a metric.
+type MetricValueStatus struct {
+	// value is the current value of the metric (as a quantity).
+	// +optional
+	Value *resource.Quantity `json:"value,omitempty"`
+
+	// averageValue is the current value of the average of the metric across all relevant pods
+	// (as a quantity).
+	// +optional
+	AverageValue *resource.Quantity `json:"averageValue,omitempty"`
+
+	// averageUtilization is the current value of the average of the resource metric across all
+	// relevant pods, represented as a percentage of the requested value of the resource for the
+	// pods.
+	// +optional
+	AverageUtilization *int32 `json:"averageUtilization,omitempty"`
+}
+
+// HorizontalPodAutoscalerList is a list of horizontal pod autoscaler objects.
+//
+// +kubebuilder:object:root=true
+type HorizontalPodAutoscalerList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+
+	// items is the list of horizontal pod autoscaler objects.
+	// +required
+	Items []HorizontalPodAutoscaler `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&HorizontalPodAutoscaler{}, &HorizontalPodAutoscalerList{})
+}
