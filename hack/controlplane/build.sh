@@ -21,14 +21,28 @@ build() { # build MODULE_DIR PACKAGE BINARY
     return
   fi
   log "building $bin from $pkg (cold builds take minutes on 2 cores)..."
-  local start=$SECONDS tmp="$dir/.$bin.tmp.$$"
+  local start=$SECONDS tmp="$dir/.$bin.tmp.$$" buildlog="$dir/.$bin.build.log" status=0
   # Show progress: go build -v prints each package as it compiles; print a count every 200.
+  # The whole output is kept in $buildlog so that a failure can show the compiler's errors.
   (cd "$here/$mod" && CGO_ENABLED=0 go build -trimpath -v -o "$tmp" "$pkg" 2>&1) |
-    awk -v bin="$bin" '/^go: / { print > "/dev/stderr"; next } { n++; if (n % 200 == 0) printf "controlplane:   %s: %d packages compiled\n", bin, n > "/dev/stderr" } END { }'
-  if [ ! -x "$tmp" ]; then
-    log "building $bin failed"
+    tee "$buildlog" |
+    awk -v bin="$bin" '/^go: / { print > "/dev/stderr"; next } { n++; if (n % 200 == 0) printf "controlplane:   %s: %d packages compiled\n", bin, n > "/dev/stderr" }' ||
+    status=$?
+  if [ "$status" -ne 0 ] || [ ! -x "$tmp" ]; then
+    rm -f "$tmp"
+    log "building $bin failed (exit status $status); go build said:"
+    # Everything but the bare package paths of -v: compiler errors, "# pkg" headers, go: lines.
+    local errors
+    errors=$(grep -v -E '^[[:alnum:]_.~/+-]+$' "$buildlog" | head -n 200 || true)
+    if [ -n "$errors" ]; then
+      printf '%s\n' "$errors" >&2
+    else
+      tail -n 50 "$buildlog" >&2
+    fi
+    log "full output: $buildlog"
     exit 1
   fi
+  rm -f "$buildlog"
   mv "$tmp" "$dir/$bin"
   log "built $bin in $((SECONDS - start))s"
 }
