@@ -37,6 +37,8 @@ type HorizontalPodAutoscaler struct {
 }
 
 // HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.maxReplicas >= self.minReplicas",fieldPath=".maxReplicas",messageExpression="'%d: must be greater than or equal to minReplicas (%d)'.format([self.maxReplicas, self.minReplicas])"
+// +kubebuilder:validation:XValidation:rule="!has(self.minReplicas) || self.minReplicas != 0 || (has(self.metrics) && self.metrics.exists(m, (m.type == 'Object' || m.type == 'External') && !(has(m.shadow) && m.shadow)))",fieldPath=".minReplicas",message="0: may be 0 only when spec.metrics has at least one Object or External metric that is not a shadow metric (scale to zero and back); otherwise must be at least 1"
 type HorizontalPodAutoscalerSpec struct {
 	// scaleTargetRef points to the target resource to scale, and is used to the pods for which
 	// metrics should be collected, as well as to actually change the replica count.
@@ -48,11 +50,14 @@ type HorizontalPodAutoscalerSpec struct {
 	// External metric is configured; scaling is then active as long as at least one metric
 	// value is available.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=1
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
 
 	// maxReplicas is the upper limit for the number of replicas to which the autoscaler can
 	// scale up. It cannot be less than minReplicas.
 	// +required
+	// +kubebuilder:validation:Minimum=1
 	MaxReplicas int32 `json:"maxReplicas"`
 
 	// metrics contains the specifications for which to use to calculate the desired replica
@@ -60,6 +65,7 @@ type HorizontalPodAutoscalerSpec struct {
 	// default metric is 80% average CPU utilization.
 	// +listType=atomic
 	// +optional
+	// +kubebuilder:default={{type: PodResource, podResource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}}
 	Metrics []MetricSpec `json:"metrics,omitempty"`
 
 	// behavior configures the scaling behavior of the target in both Up and Down directions
@@ -85,10 +91,16 @@ type CrossVersionObjectReference struct {
 
 // MetricSpec specifies how to scale based on a single metric (only `type` and one other
 // matching field should be set at once).
+//
+// Unknown fields of a metric are kept rather than dropped, so that the validating webhook can
+// reject fields of older versions (such as resource) with their v2 names.
+//
+// +kubebuilder:validation:XPreserveUnknownFields
 type MetricSpec struct {
 	// type is the type of metric source: one of "ContainerResource", "External", "Object",
 	// "Pods" or "PodResource", each mapping to a matching field in the object.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="self != 'Resource'",message="renamed to \"PodResource\" in autoscaling.mhpa.dev/v2; supported values: \"ContainerResource\", \"External\", \"Object\", \"PodResource\", \"Pods\""
 	Type MetricSourceType `json:"type"`
 
 	// object refers to a metric describing a single kubernetes object.
@@ -129,11 +141,13 @@ type HorizontalPodAutoscalerBehavior struct {
 	// increase no more than 4 pods per 60 seconds, or double the number of pods per 60 seconds.
 	// No stabilization is used.
 	// +optional
+	// +kubebuilder:default={selectPolicy: MaxChange, stabilizationWindowSeconds: 0, policies: {{type: Pods, value: 4, periodSeconds: 15}, {type: Percent, value: 100, periodSeconds: 15}}}
 	ScaleUp *HPAScalingRules `json:"scaleUp,omitempty"`
 
 	// scaleDown is scaling policy for scaling Down. If not set, the default value is to allow
 	// to scale down to minReplicas pods, with a 300 second stabilization window.
 	// +optional
+	// +kubebuilder:default={selectPolicy: MaxChange, policies: {{type: Percent, value: 100, periodSeconds: 15}}}
 	ScaleDown *HPAScalingRules `json:"scaleDown,omitempty"`
 }
 
@@ -157,11 +171,15 @@ type HPAScalingRules struct {
 	// should be considered while scaling up or scaling down: from 0 to 3600 (one hour). If not
 	// set, scale up uses 0 and scale down uses 300.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
 	StabilizationWindowSeconds *int32 `json:"stabilizationWindowSeconds,omitempty"`
 
 	// selectPolicy is used to specify which policy should be used: MaxChange, MinChange or
 	// ScalingDisabled. If not set, MaxChange is used.
 	// +optional
+	// +kubebuilder:default=MaxChange
+	// +kubebuilder:validation:XValidation:rule="self in ['MaxChange', 'MinChange', 'ScalingDisabled']",messageExpression="(self == 'Max' ? 'renamed to \"MaxChange\" in autoscaling.mhpa.dev/v2; ' : self == 'Min' ? 'renamed to \"MinChange\" in autoscaling.mhpa.dev/v2; ' : self == 'Disabled' ? 'renamed to \"ScalingDisabled\" in autoscaling.mhpa.dev/v2; ' : '') + 'supported values: \"MaxChange\", \"MinChange\", \"ScalingDisabled\"'"
 	SelectPolicy *ScalingPolicySelect `json:"selectPolicy,omitempty"`
 
 	// policies is a list of potential scaling polices which can be used during scaling.
@@ -192,16 +210,20 @@ const (
 type HPAScalingPolicy struct {
 	// type is used to specify the scaling policy: Pods or Percent.
 	// +required
+	// +kubebuilder:validation:Enum=Pods;Percent
 	Type HPAScalingPolicyType `json:"type"`
 
 	// value contains the amount of change which is permitted by the policy. It must be
 	// greater than zero.
 	// +required
+	// +kubebuilder:validation:Minimum=1
 	Value int32 `json:"value"`
 
 	// periodSeconds specifies the window of time for which the policy should hold true:
 	// greater than zero and at most 1800 (30 min).
 	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1800
 	PeriodSeconds int32 `json:"periodSeconds"`
 }
 
@@ -247,6 +269,8 @@ type ObjectMetricSource struct {
 	// subdomain chooses the custom metrics API server: empty reads custom.metrics.k8s.io,
 	// "S" reads S.custom.metrics.k8s.io. It must be a DNS-1123 label.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Subdomain string `json:"subdomain,omitempty"`
 }
 
@@ -265,6 +289,8 @@ type PodsMetricSource struct {
 	// subdomain chooses the custom metrics API server: empty reads custom.metrics.k8s.io,
 	// "S" reads S.custom.metrics.k8s.io. It must be a DNS-1123 label.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Subdomain string `json:"subdomain,omitempty"`
 }
 
@@ -284,6 +310,8 @@ type ResourceMetricSource struct {
 	// subdomain chooses the resource metrics API server: empty reads metrics.k8s.io, "S"
 	// reads S.metrics.k8s.io. It must be a DNS-1123 label.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Subdomain string `json:"subdomain,omitempty"`
 }
 
@@ -306,6 +334,8 @@ type ContainerResourceMetricSource struct {
 	// subdomain chooses the resource metrics API server: empty reads metrics.k8s.io, "S"
 	// reads S.metrics.k8s.io. It must be a DNS-1123 label.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Subdomain string `json:"subdomain,omitempty"`
 }
 
@@ -325,6 +355,8 @@ type ExternalMetricSource struct {
 	// external.metrics.k8s.io, "S" reads S.external.metrics.k8s.io. It must be a DNS-1123
 	// label.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Subdomain string `json:"subdomain,omitempty"`
 }
 
@@ -346,6 +378,7 @@ type MetricIdentifier struct {
 type MetricTarget struct {
 	// type represents whether the metric type is Utilization, Value, or AverageValue.
 	// +required
+	// +kubebuilder:validation:Enum=Utilization;Value;AverageValue
 	Type MetricTargetType `json:"type"`
 
 	// value is the target value of the metric (as a quantity).
@@ -361,6 +394,7 @@ type MetricTarget struct {
 	// relevant pods, represented as a percentage of the requested value of the resource for the
 	// pods. Currently only valid for Resource metric source type.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	AverageUtilization *int32 `json:"averageUtilization,omitempty"`
 }
 
@@ -391,11 +425,13 @@ type HorizontalPodAutoscalerStatus struct {
 	// currentReplicas is current number of replicas of pods managed by this autoscaler, as last
 	// seen by the autoscaler.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
 
 	// desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as
 	// last calculated by the autoscaler.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	DesiredReplicas int32 `json:"desiredReplicas"`
 
 	// currentMetrics is the last read state of the metrics used by this autoscaler.
@@ -493,19 +529,26 @@ type MetricProposal struct {
 
 // ScalingHistory is the compact record of recent recommendations and scale events.
 type ScalingHistory struct {
-	// recommendations are the replica counts recommended within the longest stabilization
-	// window: each entry holds from its time until the next entry's time (the last one until
-	// the next decision).
+	// recommendations are runs of equal recommended replica counts, oldest first, kept while a
+	// stabilization window may still hold them. Every entry but the last is a closed run and
+	// its time is when its count was last recommended; the last entry is the count recommended
+	// most recently and its time is when it was first recommended, so that recommending it
+	// again changes nothing. When a different count is recommended, the last entry takes the
+	// time it was last recommended and a new entry is appended.
 	// +listType=atomic
 	// +optional
 	Recommendations []TimedReplicas `json:"recommendations,omitempty"`
 
-	// scaleUpEvents are the scale-up events within the longest scale-up policy period.
+	// scaleUpEvents are recent scale-up events, each with the number of replicas added. A new
+	// event takes the place of the last one older than the longest scale-up policy period, or
+	// is appended when there is none.
 	// +listType=atomic
 	// +optional
 	ScaleUpEvents []TimedReplicas `json:"scaleUpEvents,omitempty"`
 
-	// scaleDownEvents are the scale-down events within the longest scale-down policy period.
+	// scaleDownEvents are recent scale-down events, each with the number of replicas removed.
+	// A new event takes the place of the last one older than the longest scale-down policy
+	// period, or is appended when there is none.
 	// +listType=atomic
 	// +optional
 	ScaleDownEvents []TimedReplicas `json:"scaleDownEvents,omitempty"`
@@ -513,7 +556,8 @@ type ScalingHistory struct {
 
 // TimedReplicas is a replica count (or a change of it) at a point in time.
 type TimedReplicas struct {
-	// time is when the entry was recorded.
+	// time is when the entry was recorded, rounded up to a whole second; see ScalingHistory
+	// for what it means in each list.
 	// +required
 	Time metav1.Time `json:"time"`
 

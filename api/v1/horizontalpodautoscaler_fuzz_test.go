@@ -1,0 +1,65 @@
+package v1_test
+
+import (
+	"testing"
+
+	"sigs.k8s.io/controller-runtime/pkg/conversion"
+
+	"github.com/mhpa-dev/mhpa/api/internal/fuzzer"
+	v1 "github.com/mhpa-dev/mhpa/api/v1"
+	v2 "github.com/mhpa-dev/mhpa/api/v2"
+)
+
+func newV1() conversion.Convertible { return &v1.HorizontalPodAutoscaler{} }
+
+// FuzzV1RoundTrip converts random v1 objects to v2 and back; the seed corpus is in
+// testdata/fuzz/FuzzV1RoundTrip.
+func FuzzV1RoundTrip(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := &v1.HorizontalPodAutoscaler{}
+		fuzzer.New(data).Fill(in)
+		if err := fuzzer.SpokeRoundTrip(in, newV1); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzHubThroughV1 converts random v2 objects to v1 and back; then it edits the v1
+// object as a client would and checks that the edit survives conversion to v2 and back. The
+// seed corpus is in testdata/fuzz/FuzzHubThroughV1.
+func FuzzHubThroughV1(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		filler := fuzzer.New(data)
+		in := &v2.HorizontalPodAutoscaler{}
+		filler.Fill(in)
+		if err := fuzzer.HubRoundTrip(in, newV1); err != nil {
+			t.Fatal(err)
+		}
+		edit := func(o conversion.Convertible) { fuzzer.Edit(filler, o) }
+		if err := fuzzer.EditedSpokeRoundTrip(in, newV1, edit); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestRandomRoundTrips runs both round trips on objects from fixed seeds, so that every
+// `go test` covers many shapes without -fuzz.
+func TestRandomRoundTrips(t *testing.T) {
+	for seed := int64(0); seed < 1000; seed++ {
+		spoke := &v1.HorizontalPodAutoscaler{}
+		fuzzer.NewWithSeed(seed).Fill(spoke)
+		if err := fuzzer.SpokeRoundTrip(spoke, newV1); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		filler := fuzzer.NewWithSeed(seed)
+		hub := &v2.HorizontalPodAutoscaler{}
+		filler.Fill(hub)
+		if err := fuzzer.HubRoundTrip(hub, newV1); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		edit := func(o conversion.Convertible) { fuzzer.Edit(filler, o) }
+		if err := fuzzer.EditedSpokeRoundTrip(hub, newV1, edit); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+	}
+}
