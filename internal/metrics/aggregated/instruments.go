@@ -1,11 +1,10 @@
 package aggregated
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mhpa-dev/mhpa/internal/metrics/breaker"
+	"github.com/mhpa-dev/mhpa/internal/monitoring"
 )
 
 // Names of the Prometheus metrics a Client exports, each labelled by group.
@@ -87,19 +86,12 @@ func newInstruments(reg prometheus.Registerer) *instruments {
 }
 
 // register registers c on reg, or returns the collector already registered
-// under the same name (a second Client on one registry shares the metrics).
+// under the same name (a second Client on one registry shares the metrics). On
+// a clash with a different collector it keeps counting on the unregistered one
+// rather than failing the client.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// A clash with a different collector: keep counting on the
-		// unregistered one rather than failing the client.
-	}
-	return c
+	out, _ := monitoring.Register(reg, c)
+	return out
 }
 
 func circuitValue(s breaker.State) float64 {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/mhpa-dev/mhpa/internal/metrics"
+	"github.com/mhpa-dev/mhpa/internal/monitoring"
 )
 
 // Default values of Options.
@@ -103,13 +104,7 @@ func New(inner Source, opts Options) *Client {
 		Help: "Metric queries by api and whether they were answered from a recent fetch (cached), joined one in flight (shared) or fetched.",
 	}, []string{"api", "result"})
 	if opts.Registerer != nil {
-		if err := opts.Registerer.Register(queries); err != nil {
-			if are, ok := err.(prometheus.AlreadyRegisteredError); ok {
-				if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
-					queries = existing
-				}
-			}
-		}
+		queries, _ = monitoring.Register(opts.Registerer, queries)
 	}
 	return &Client{
 		inner:   inner,
