@@ -38,6 +38,8 @@ generate: tools ## Regenerate deepcopy code and CRD manifests.
 .PHONY: verify
 verify: tools ## Fail if generated code is stale, code is not gofmt-ed, or go.mod is not tidy.
 	hack/verify.sh
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>&1); if [ -n "$$out" ]; then echo "verify: gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "verify: go.mod is not tidy; run go mod tidy"; exit 1; }
 
 .PHONY: build
 build: ## Build the binaries into bin/.
@@ -53,7 +55,9 @@ test-go: ## Unit, integration and e2e tests (integration and e2e run on the loca
 
 .PHONY: test-unit
 test-unit: ## Unit tests only: no API server.
-	$(GO) test $(GOTEST_FLAGS) ./api/... ./internal/replicas/... ./internal/behavior/...
+	$(GO) test $(GOTEST_FLAGS) ./api/... ./config/... ./internal/replicas/... ./internal/behavior/... ./internal/decision/... \
+		./internal/validation/... ./internal/webhook/... ./internal/certs/... ./pkg/adapter/... ./internal/fakemetrics/... \
+		./internal/metrics ./internal/metrics/aggregated/... ./internal/metrics/breaker/... ./internal/metrics/dedupe/...
 
 .PHONY: test-fuzz
 test-fuzz: ## Run every conversion fuzz target for FUZZTIME seconds.
