@@ -49,7 +49,7 @@ func TestFormatTargets(t *testing.T) {
 		"object value":                    {spec: []v2.MetricSpec{object}, statuses: []v2.MetricStatus{objectStatus}, want: "250/100"},
 		"more than two metrics": {spec: []v2.MetricSpec{cpu, pods, external, object}, statuses: []v2.MetricStatus{cpuStatus, podsStatus},
 			want: "cpu: 40%/80%, 12/10 + 2 more..."},
-		"shadow metric marked":  {spec: []v2.MetricSpec{shadowExternal}, statuses: []v2.MetricStatus{externalStatus}, want: "45/30 (avg) (shadow)"},
+		"shadow metric marked": {spec: []v2.MetricSpec{shadowExternal}, statuses: []v2.MetricStatus{externalStatus}, want: "45/30 (avg) (shadow)"},
 		"status of a failed metric has no source": {spec: []v2.MetricSpec{external}, statuses: []v2.MetricStatus{{Type: v2.ExternalMetricSourceType}},
 			want: "<unknown>/30 (avg)"},
 		"unknown type": {spec: []v2.MetricSpec{{Type: "Cheese"}}, want: "<unknown type>"},
