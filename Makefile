@@ -57,7 +57,8 @@ test-go: ## Unit, integration and e2e tests (integration and e2e run on the loca
 test-unit: ## Unit tests only: no API server.
 	$(GO) test $(GOTEST_FLAGS) ./api/... ./config/... ./internal/replicas/... ./internal/behavior/... ./internal/decision/... \
 		./internal/validation/... ./internal/webhook/... ./internal/certs/... ./pkg/adapter/... ./internal/fakemetrics/... \
-		./internal/metrics ./internal/metrics/aggregated/... ./internal/metrics/breaker/... ./internal/metrics/dedupe/...
+		./internal/metrics ./internal/metrics/aggregated/... ./internal/metrics/breaker/... ./internal/metrics/dedupe/... \
+		./internal/simulate/... ./internal/builtin/... ./internal/cli/... ./internal/monitoring/... ./internal/controller/...
 
 .PHONY: test-fuzz
 test-fuzz: ## Run every conversion fuzz target for FUZZTIME seconds.
