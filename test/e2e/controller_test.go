@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v2 "github.com/mhpa-dev/mhpa/api/v2"
 	"github.com/mhpa-dev/mhpa/internal/controllerapp"
@@ -202,6 +203,20 @@ func TestController(t *testing.T) {
 		if got := hpa.Status.Reference; got != "Deployment/cpu" {
 			t.Errorf("status.reference = %q, want Deployment/cpu", got)
 		}
+
+		// Steady: reconciles go on, but the status (and so the object) is not written again.
+		hpa = e.waitForCondition(t, ns, "cpu", v2.AbleToScale, corev1.ConditionTrue, "ReadyForNewScale")
+		before := reconciles(t)
+		framework.WaitForWithin(t, time.Minute, "three more syncs of every autoscaler", func(context.Context) (bool, error) {
+			return reconciles(t) >= before+3, nil
+		})
+		steady, err := e.getHPA(t.Context(), ns, "cpu")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if steady.ResourceVersion != hpa.ResourceVersion {
+			t.Errorf("a steady autoscaler was written: resourceVersion %s -> %s, status now %+v", hpa.ResourceVersion, steady.ResourceVersion, steady.Status)
+		}
 	})
 
 	t.Run("pods metric", func(t *testing.T) {
@@ -326,4 +341,23 @@ func TestController(t *testing.T) {
 			t.Errorf("scaled down %v after the load fell, before the %v window ended", scaledAfter, window)
 		}
 	})
+}
+
+// reconciles returns the controller's reconcile count (upstream's
+// horizontal_pod_autoscaler_controller_reconciliations_total, all labels).
+func reconciles(t *testing.T) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() == "horizontal_pod_autoscaler_controller_reconciliations_total" {
+			for _, m := range f.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return n
 }
