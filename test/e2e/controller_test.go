@@ -309,6 +309,24 @@ func TestController(t *testing.T) {
 		e.waitForReplicas(t, ns, "failing", 6)
 	})
 
+	t.Run("two autoscalers of the same pods", func(t *testing.T) {
+		ns := e.workload(t, "shared", 2)
+		e.setExternal(ns, "jobs", "20")
+		for _, name := range []string{"first", "second"} {
+			hpa := hpaFor(ns, name, 1, 10, externalAverage("jobs", "10"))
+			hpa.Spec.ScaleTargetRef.Name = "shared"
+			e.createHPA(t, hpa)
+		}
+		for _, name := range []string{"first", "second"} {
+			hpa := e.waitForCondition(t, ns, name, v2.ScalingActive, corev1.ConditionFalse, "AmbiguousSelector")
+			want := fmt.Sprintf("pods by selector app=shared are controlled by multiple HPAs: [%s/first %s/second]", ns, ns)
+			if got := condition(hpa, v2.ScalingActive).Message; got != want {
+				t.Errorf("%s: ScalingActive message %q, want %q", name, got, want)
+			}
+			e.waitForEvent(t, ns, name, "AmbiguousSelector", "controlled by multiple HPAs")
+		}
+	})
+
 	t.Run("the stabilization window survives a restart", func(t *testing.T) {
 		const window = 40 * time.Second
 		ns := e.workload(t, "stable", 1)
