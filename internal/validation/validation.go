@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	mhpav2 "github.com/mhpa-dev/mhpa/api/v2"
+	"github.com/mhpa-dev/mhpa/internal/metrics"
 )
 
 const (
@@ -264,7 +266,7 @@ func validateObjectSource(src *mhpav2.ObjectMetricSource, p *field.Path, refOpts
 		errs = append(errs, field.Required(p.Child("target", "averageValue"),
 			"must set either value or averageValue for an Object metric"))
 	}
-	errs = append(errs, validateSubdomain(src.Subdomain, p.Child("subdomain"))...)
+	errs = append(errs, validateSubdomain(metrics.CustomAPI, src.Subdomain, p.Child("subdomain"))...)
 	return errs
 }
 
@@ -279,7 +281,7 @@ func validateExternalSource(src *mhpav2.ExternalMetricSource, p *field.Path) fie
 		errs = append(errs, field.Forbidden(p.Child("target", "value"),
 			"must not be set together with averageValue: set either value (for the metric) or averageValue (per pod)"))
 	}
-	errs = append(errs, validateSubdomain(src.Subdomain, p.Child("subdomain"))...)
+	errs = append(errs, validateSubdomain(metrics.ExternalAPI, src.Subdomain, p.Child("subdomain"))...)
 	return errs
 }
 
@@ -290,7 +292,7 @@ func validatePodsSource(src *mhpav2.PodsMetricSource, p *field.Path) field.Error
 		errs = append(errs, field.Required(p.Child("target", "averageValue"),
 			"must be set to a positive quantity for a Pods metric"))
 	}
-	errs = append(errs, validateSubdomain(src.Subdomain, p.Child("subdomain"))...)
+	errs = append(errs, validateSubdomain(metrics.CustomAPI, src.Subdomain, p.Child("subdomain"))...)
 	return errs
 }
 
@@ -301,7 +303,7 @@ func validatePodResourceSource(src *mhpav2.ResourceMetricSource, p *field.Path) 
 	}
 	errs = append(errs, validateTarget(&src.Target, p.Child("target"))...)
 	errs = append(errs, validateResourceTargetValues(&src.Target, p.Child("target"))...)
-	errs = append(errs, validateSubdomain(src.Subdomain, p.Child("subdomain"))...)
+	errs = append(errs, validateSubdomain(metrics.ResourceAPI, src.Subdomain, p.Child("subdomain"))...)
 	return errs
 }
 
@@ -321,7 +323,7 @@ func validateContainerResourceSource(src *mhpav2.ContainerResourceMetricSource, 
 	}
 	errs = append(errs, validateTarget(&src.Target, p.Child("target"))...)
 	errs = append(errs, validateResourceTargetValues(&src.Target, p.Child("target"))...)
-	errs = append(errs, validateSubdomain(src.Subdomain, p.Child("subdomain"))...)
+	errs = append(errs, validateSubdomain(metrics.ResourceAPI, src.Subdomain, p.Child("subdomain"))...)
 	return errs
 }
 
@@ -420,12 +422,23 @@ const SubdomainMessage = "must be empty or a DNS-1123 label: at most 63 lowercas
 	"starting and ending with a letter or digit (regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
 // validateSubdomain checks a metric's subdomain: empty, or a DNS-1123 label S that selects the
-// metrics API group S.<base group>.
-func validateSubdomain(subdomain string, p *field.Path) field.ErrorList {
-	if subdomain == "" || len(utilvalidation.IsDNS1123Label(subdomain)) == 0 {
+// metrics API group S.<base group> of api, where that group is not the default group of another
+// metrics API (for resource metrics, "custom" and "external" would name custom.metrics.k8s.io
+// and external.metrics.k8s.io).
+func validateSubdomain(api metrics.API, subdomain string, p *field.Path) field.ErrorList {
+	if subdomain == "" {
 		return nil
 	}
-	return field.ErrorList{field.Invalid(p, subdomain, SubdomainMessage)}
+	if len(utilvalidation.IsDNS1123Label(subdomain)) > 0 {
+		return field.ErrorList{field.Invalid(p, subdomain, SubdomainMessage)}
+	}
+	var fe *field.Error
+	if err := metrics.ValidateSubdomain(api, subdomain); errors.As(err, &fe) {
+		return field.ErrorList{field.Invalid(p, subdomain, fe.Detail)}
+	} else if err != nil {
+		return field.ErrorList{field.Invalid(p, subdomain, err.Error())}
+	}
+	return nil
 }
 
 func validateScalingRules(rules *mhpav2.HPAScalingRules, p *field.Path) field.ErrorList {

@@ -134,6 +134,15 @@ func TestValidObjects(t *testing.T) {
 			metrics[4].Shadow = true
 			h.Spec.Metrics = metrics
 		}},
+		{name: "subdomains custom and external where they name no other API's group", mutate: func(h *mhpav2.HorizontalPodAutoscaler) {
+			// custom.custom.metrics.k8s.io, external.external.metrics.k8s.io and
+			// custom.external.metrics.k8s.io are groups of their own.
+			metrics := []mhpav2.MetricSpec{validationtest.PodsMetric(), validationtest.ObjectMetric(), validationtest.ExternalMetric()}
+			metrics[0].Pods.Subdomain = "custom"
+			metrics[1].Object.Subdomain = "external"
+			metrics[2].External.Subdomain = "custom"
+			h.Spec.Metrics = metrics
+		}},
 		{name: "scale to zero with an external metric", mutate: func(h *mhpav2.HorizontalPodAutoscaler) {
 			h.Spec.MinReplicas = ptr.To[int32](0)
 			h.Spec.Metrics = []mhpav2.MetricSpec{validationtest.ExternalMetric()}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/conversion"
@@ -36,6 +37,13 @@ type Options struct {
 	Scheme *runtime.Scheme
 	// Default fills in the defaults of a v2 object.
 	Default func(*mhpav2.HorizontalPodAutoscaler)
+	// AuthorizeSubdomains makes the validating webhook check that the requesting user may use
+	// each metrics subdomain an autoscaler adds (see SubdomainAuthorizer). Turn it off only
+	// where every user who may write autoscalers may read every metrics server.
+	AuthorizeSubdomains bool
+	// SubjectAccessReviews asks the API server for the check; required with
+	// AuthorizeSubdomains.
+	SubjectAccessReviews authorizationv1client.SubjectAccessReviewInterface
 }
 
 // Register adds the conversion, defaulting and validating webhooks to server.
@@ -43,9 +51,16 @@ func Register(server webhook.Server, opts Options) error {
 	if opts.Scheme == nil || opts.Default == nil {
 		return fmt.Errorf("webhook: Register needs a scheme and a defaulting function")
 	}
+	validator := &Validator{}
+	if opts.AuthorizeSubdomains {
+		if opts.SubjectAccessReviews == nil {
+			return fmt.Errorf("webhook: authorizing subdomains needs a SubjectAccessReview client")
+		}
+		validator.Subdomains = &SubdomainAuthorizer{Reviews: opts.SubjectAccessReviews}
+	}
 	server.Register(ConvertPath, conversion.NewWebhookHandler(opts.Scheme, conversion.NewRegistry()))
 	server.Register(DefaultPath, &admission.Webhook{Handler: &Defaulter{Default: opts.Default}})
-	server.Register(ValidatePath, &admission.Webhook{Handler: &Validator{}})
+	server.Register(ValidatePath, &admission.Webhook{Handler: validator})
 	return nil
 }
 
@@ -94,10 +109,17 @@ func (d *Defaulter) Handle(_ context.Context, req admission.Request) admission.R
 }
 
 // Validator is the admission handler that validates HorizontalPodAutoscalers.
-type Validator struct{}
+type Validator struct {
+	// Subdomains, if set, checks that the requesting user may use the metrics subdomains that
+	// a create or an update adds; nil turns the check off.
+	Subdomains *SubdomainAuthorizer
+}
 
-// Handle validates a create or an update with the complete rule set of package validation.
-func (v *Validator) Handle(_ context.Context, req admission.Request) admission.Response {
+// Handle validates a create or an update with the complete rule set of package validation
+// and then, for a valid object, checks the requesting user's permission to use the metrics
+// subdomains it adds. Invalid objects are refused with 422 Invalid, subdomains the user may
+// not use with 403 Forbidden.
+func (v *Validator) Handle(ctx context.Context, req admission.Request) admission.Response {
 	if resp, ok := checkRequest(req); !ok {
 		return resp
 	}
@@ -106,8 +128,9 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 	if err := json.Unmarshal(req.Object.Raw, hpa); err != nil {
 		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the object: %w", err))
 	}
+	var old *mhpav2.HorizontalPodAutoscaler
 	if req.Operation == admissionv1.Update {
-		old := &mhpav2.HorizontalPodAutoscaler{}
+		old = &mhpav2.HorizontalPodAutoscaler{}
 		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
 			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the stored object: %w", err))
 		}
@@ -115,10 +138,20 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 	} else {
 		errs = append(errs, validation.ValidateHorizontalPodAutoscaler(hpa)...)
 	}
-	if len(errs) == 0 {
+	if len(errs) > 0 {
+		return invalid(req, hpa.Name, errs)
+	}
+	if v.Subdomains == nil {
 		return admission.Allowed("")
 	}
-	return invalid(req, hpa.Name, errs)
+	denied, err := v.Subdomains.Authorize(ctx, AuthorizeInput{User: req.UserInfo, Namespace: req.Namespace, New: hpa, Old: old})
+	if err != nil {
+		return authorizationFailed(err)
+	}
+	if len(denied) > 0 {
+		return forbidden(req, hpa.Name, denied)
+	}
+	return admission.Allowed("")
 }
 
 // invalid denies a request the way the API server rejects an invalid object: status 422, reason

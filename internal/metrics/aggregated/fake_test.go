@@ -12,7 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 )
 
@@ -140,7 +142,7 @@ func answer(obj any) http.HandlerFunc {
 // failWith returns a handler that always answers with an error status.
 func failWith(code int) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		writeStatus(w, code, metav1.StatusReasonInternalError, fmt.Sprintf("failing with %d", code))
+		writeStatus(w, code, apierrors.NewGenericServerResponse(code, "GET", schema.GroupResource{}, "", "", 0, false).ErrStatus.Reason, fmt.Sprintf("failing with %d", code))
 	}
 }
 

@@ -227,6 +227,11 @@ func (g *group) send(ctx context.Context, version string, build func(*rest.Reque
 	var code int
 	result.StatusCode(&code)
 	body, err := result.Raw()
+	if err != nil {
+		// Raw keeps only a generic error; Error decodes the Status the server sent (e.g. the
+		// 403 that says which permission the controller lacks).
+		err = result.Error()
+	}
 
 	outcome, codeLabel, reason := classify(ctx, reqCtx, code, err)
 	ticket.Done(outcome)

@@ -385,6 +385,16 @@ func Invalid() []Case {
 			Errors: []Expected{{m0 + ".containerResource.name", `Invalid value: "pods": must be a standard resource for containers`}},
 		},
 		{
+			Name:   "pod-resource-subdomain-custom",
+			Mutate: withMetric(CPUMetric(80), func(m *mhpav2.MetricSpec) { m.PodResource.Subdomain = "custom" }),
+			Errors: []Expected{{m0 + ".podResource.subdomain", `Invalid value: "custom": for the resource metrics API it names group custom.metrics.k8s.io`}},
+		},
+		{
+			Name:   "container-resource-subdomain-external",
+			Mutate: withMetric(ContainerMetric(), func(m *mhpav2.MetricSpec) { m.ContainerResource.Subdomain = "external" }),
+			Errors: []Expected{{m0 + ".containerResource.subdomain", "names group external.metrics.k8s.io, which is the external metrics API"}},
+		},
+		{
 			Name:   "container-resource-subdomain-with-dot",
 			Mutate: withMetric(ContainerMetric(), func(m *mhpav2.MetricSpec) { m.ContainerResource.Subdomain = "tenant.a" }),
 			Errors: []Expected{{m0 + ".containerResource.subdomain", `Invalid value: "tenant.a"`}, {m0 + ".containerResource.subdomain", dns1123Label}},
