@@ -36,7 +36,7 @@ const (
 	ShadowAnnotation = "autoscaling.mhpa.dev/shadow"
 
 	// StatusAnnotation holds mhpa's own status fields (reference, targets, lastDecision,
-	// history) as a JSON object with those keys.
+	// history, shadowComparisons) as a JSON object with those keys.
 	StatusAnnotation = "autoscaling.mhpa.dev/status"
 )
 

@@ -467,6 +467,120 @@ type HorizontalPodAutoscalerStatus struct {
 	// a leader change.
 	// +optional
 	History *ScalingHistory `json:"history,omitempty"`
+
+	// shadowComparisons compare, for each shadow metric that shadows an active metric (one of
+	// the same type, resource and target), the replica counts the two proposed, so that an
+	// operator can tell whether they agree before making the shadow metric the active one.
+	// The record changes only when the outcome or a disagreeing proposal changes, never just
+	// because time passes.
+	// +listType=atomic
+	// +optional
+	ShadowComparisons []ShadowComparison `json:"shadowComparisons,omitempty"`
+}
+
+// ShadowComparison is how the proposals of a shadow metric compared with those of the active
+// metric it shadows: stretches of time ("runs") in which they agreed, disagreed or could not
+// be compared, and totals since the comparison began.
+type ShadowComparison struct {
+	// shadowMetric is the index in spec.metrics of the shadow metric.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	ShadowMetric int32 `json:"shadowMetric"`
+
+	// activeMetric is the index in spec.metrics of the active metric it is compared with.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	ActiveMetric int32 `json:"activeMetric"`
+
+	// shadowName names the shadow metric and its metrics API, for example
+	// "external/queue_length@tenant-a" ("@" and the subdomain are left out for the default
+	// group). A comparison starts again when either name changes.
+	// +required
+	ShadowName string `json:"shadowName"`
+
+	// activeName names the active metric likewise.
+	// +required
+	ActiveName string `json:"activeName"`
+
+	// since is when the comparison began: the first decision that computed both metrics.
+	// +required
+	Since metav1.Time `json:"since"`
+
+	// runs are the recent stretches of equal outcomes, oldest first. Each run lasts from its
+	// time until the next run's time; the last one lasts until now. Runs that ended before
+	// the comparison window (24 hours) are dropped, and at most 32 are kept.
+	// +listType=atomic
+	// +optional
+	Runs []ShadowRun `json:"runs,omitempty"`
+
+	// agreedSeconds is the total length of the runs since `since` in which the two metrics
+	// agreed, not counting the last (still open) run.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	AgreedSeconds int64 `json:"agreedSeconds,omitempty"`
+
+	// disagreedSeconds is the total length of the closed runs since `since` in which they
+	// disagreed.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	DisagreedSeconds int64 `json:"disagreedSeconds,omitempty"`
+
+	// failedSeconds is the total length of the closed runs since `since` in which at least
+	// one of them gave no proposal.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	FailedSeconds int64 `json:"failedSeconds,omitempty"`
+
+	// disagreements is how many runs of disagreement began since `since`.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Disagreements int32 `json:"disagreements,omitempty"`
+
+	// lastDisagreement is the most recent disagreement: when it began (or when either proposal
+	// last changed during it) and what each metric proposed then.
+	// +optional
+	LastDisagreement *ShadowDisagreement `json:"lastDisagreement,omitempty"`
+}
+
+// ShadowOutcome is how a shadow metric's proposal compared with its active metric's.
+// +kubebuilder:validation:Enum=Agree;Disagree;Failed
+type ShadowOutcome string
+
+const (
+	// ShadowAgree means both metrics proposed the same replica count.
+	ShadowAgree ShadowOutcome = "Agree"
+	// ShadowDisagree means both proposed a replica count, and the counts differ.
+	ShadowDisagree ShadowOutcome = "Disagree"
+	// ShadowFailed means at least one of the two metrics gave no proposal.
+	ShadowFailed ShadowOutcome = "Failed"
+)
+
+// ShadowRun is a stretch of time with one outcome.
+type ShadowRun struct {
+	// time is when the run began: the first decision with its outcome, rounded up to a whole
+	// second.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// outcome is how the proposals compared during the run: Agree, Disagree or Failed.
+	// +required
+	Outcome ShadowOutcome `json:"outcome"`
+}
+
+// ShadowDisagreement records what the two metrics proposed when they disagreed.
+type ShadowDisagreement struct {
+	// time is when the two metrics began to propose these counts, rounded up to a whole
+	// second.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// activeReplicas is what the active metric proposed.
+	// +required
+	ActiveReplicas int32 `json:"activeReplicas"`
+
+	// shadowReplicas is what the shadow metric proposed.
+	// +required
+	ShadowReplicas int32 `json:"shadowReplicas"`
 }
 
 // ScalingDecision explains one scaling decision.
@@ -582,6 +696,12 @@ const (
 	ScalingLimited HorizontalPodAutoscalerConditionType = "ScalingLimited"
 	// ScaledToZero indicates that the HPA controller scaled the workload to zero.
 	ScaledToZero HorizontalPodAutoscalerConditionType = "ScaledToZero"
+	// ShadowMetricsActive is mhpa's own, set while spec.metrics has a shadow metric: True
+	// (reason ShadowMetricsComputed) when every shadow metric computed a replica count, False
+	// when one did not, with the reason ScalingActive would have for a driving metric of its
+	// type (for example FailedGetExternalMetric) and a message naming the metric. It never
+	// changes ScalingActive, which speaks of the driving metrics only.
+	ShadowMetricsActive HorizontalPodAutoscalerConditionType = "ShadowMetricsActive"
 )
 
 // HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a

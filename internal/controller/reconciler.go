@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -26,6 +27,7 @@ import (
 	"github.com/mhpa-dev/mhpa/internal/metrics"
 	"github.com/mhpa-dev/mhpa/internal/podsource"
 	"github.com/mhpa-dev/mhpa/internal/scaletarget"
+	"github.com/mhpa-dev/mhpa/internal/shadow"
 )
 
 // ScaleClient reads and writes the scale of targets (implemented by package scaletarget).
@@ -58,6 +60,9 @@ type Options struct {
 	Workers int
 	// Decision holds the tolerance, downscale stabilization window and readiness rules.
 	Decision decision.Config
+	// BuiltinHPAs makes the controller reconcile built-in autoscaling/v2
+	// HorizontalPodAutoscalers too (see SetupBuiltinWithManager).
+	BuiltinHPAs bool
 }
 
 // DefaultOptions returns kube-controller-manager's defaults.
@@ -99,7 +104,38 @@ type Reconciler struct {
 
 	mu sync.Mutex
 	// known holds what the controller remembers of each autoscaler between reconciles.
-	known map[types.NamespacedName]*memory
+	known map[autoscalerKey]*memory
+}
+
+// autoscalerKey identifies an autoscaler of either API.
+type autoscalerKey struct {
+	// Builtin is true for a built-in autoscaling/v2 HorizontalPodAutoscaler.
+	Builtin bool
+	types.NamespacedName
+}
+
+// selectorName is the name the autoscaler's pod selector is indexed under: a built-in
+// autoscaler is told apart from an autoscaling.mhpa.dev one of the same name, and both count
+// when upstream's AmbiguousSelector check looks for autoscalers selecting the same pods.
+func (k autoscalerKey) selectorName() string {
+	if k.Builtin {
+		return k.Name + " (autoscaling/v2)"
+	}
+	return k.Name
+}
+
+// autoscaler is one autoscaler as a reconcile sees it, whichever API it was read from: the
+// gathering, the decision and the acting on it are the same for both.
+type autoscaler struct {
+	// key identifies it.
+	key autoscalerKey
+	// object is the API object that events are recorded on.
+	object runtime.Object
+	// hpa is the autoscaler in the hub version, with API defaults applied; its status is the
+	// one read from the API, in hub form. It is not modified.
+	hpa *v2.HorizontalPodAutoscaler
+	// writeStatus persists status in the object's API when it differs from the one read.
+	writeStatus func(ctx context.Context, status *v2.HorizontalPodAutoscalerStatus) error
 }
 
 // memory is what the controller keeps of one autoscaler between reconciles: little, since
@@ -136,53 +172,67 @@ func New(cfg Config) (*Reconciler, error) {
 		opts:      cfg.Options,
 		monitor:   mon,
 		selectors: podsource.NewSelectorIndex(),
-		known:     map[types.NamespacedName]*memory{},
+		known:     map[autoscalerKey]*memory{},
 	}, nil
 }
 
-// Reconcile reconciles one autoscaler and asks to be called again after the sync period,
-// whatever happened: like upstream, a failing autoscaler is retried at the normal pace, not
-// with a growing backoff.
+// Reconcile reconciles one autoscaling.mhpa.dev autoscaler and asks to be called again after
+// the sync period, whatever happened: like upstream, a failing autoscaler is retried at the
+// normal pace, not with a growing backoff.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var hpa v2.HorizontalPodAutoscaler
-	if err := r.client.Get(ctx, req.NamespacedName, &hpa); err != nil {
+	key := autoscalerKey{NamespacedName: req.NamespacedName}
+	var cached v2.HorizontalPodAutoscaler
+	if err := r.client.Get(ctx, req.NamespacedName, &cached); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.forget(req.NamespacedName)
+			r.forget(key)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
-	if hpa.DeletionTimestamp != nil {
+	if cached.DeletionTimestamp != nil {
 		return ctrl.Result{}, nil
 	}
 	if !r.pods.HasSynced() {
 		return ctrl.Result{RequeueAfter: notSyncedRetry}, nil
 	}
+	hpa := cached.DeepCopy()
+	v2.SetDefaults_HorizontalPodAutoscaler(hpa)
+	return r.run(ctx, &autoscaler{
+		key:    key,
+		object: hpa,
+		hpa:    hpa,
+		writeStatus: func(ctx context.Context, status *v2.HorizontalPodAutoscalerStatus) error {
+			return r.writeStatus(ctx, hpa, &cached, status)
+		},
+	}), nil
+}
+
+// run reconciles a, records the reconcile's metrics, and says when to reconcile a again.
+func (r *Reconciler) run(ctx context.Context, a *autoscaler) ctrl.Result {
 	start := r.clock.Now()
-	action, err := r.reconcile(ctx, &hpa)
+	action, err := r.reconcile(ctx, a)
 	errLabel := errorNone
 	if err != nil {
 		errLabel = errorInternal
 		if errors.Is(err, errSpecProblem) {
 			errLabel = errorSpec
 		}
-		logr.FromContextOrDiscard(ctx).Error(err, "Reconcile failed", "hpa", req.NamespacedName)
+		logr.FromContextOrDiscard(ctx).Error(err, "Reconcile failed", "hpa", a.key.NamespacedName, "builtin", a.key.Builtin)
 	}
 	r.monitor.observeReconcile(action, errLabel, r.clock.Since(start))
-	return ctrl.Result{RequeueAfter: r.opts.SyncPeriod}, nil
+	return ctrl.Result{RequeueAfter: r.opts.SyncPeriod}
 }
 
 // errSpecProblem marks errors caused by the autoscaler's spec rather than by the cluster.
 var errSpecProblem = errors.New("invalid spec")
 
-// reconcile runs one decision for hpa (a cached object, not modified) and applies it. It
-// returns the action label for the reconcile metric.
-func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAutoscaler) (string, error) {
-	key := types.NamespacedName{Namespace: cached.Namespace, Name: cached.Name}
-	hpa := cached.DeepCopy()
-	v2.SetDefaults_HorizontalPodAutoscaler(hpa)
+// reconcile runs one decision for a and applies it: the target's scale, events, and the status
+// with its conditions, history and shadow comparisons. It returns the action label for the
+// reconcile metric.
+func (r *Reconciler) reconcile(ctx context.Context, a *autoscaler) (string, error) {
+	hpa := a.hpa
 	now := r.clock.Now()
-	lastRecommendation := r.remembered(key)
+	lastRecommendation := r.remembered(a.key)
 
 	status := hpa.Status.DeepCopy()
 	status.Reference = hpa.Spec.ScaleTargetRef.Kind + "/" + hpa.Spec.ScaleTargetRef.Name
@@ -191,12 +241,12 @@ func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAuto
 	ref := hpa.Spec.ScaleTargetRef
 	scale, err := r.scales.Get(ctx, scaletarget.Ref{Namespace: hpa.Namespace, APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name})
 	if err != nil {
-		r.recorder.Event(hpa, corev1.EventTypeWarning, "FailedGetScale", err.Error())
+		r.recorder.Event(a.object, corev1.EventTypeWarning, "FailedGetScale", err.Error())
 		status.Conditions = decision.ApplyConditions(status.Conditions, []decision.Condition{{
 			Type: v2.AbleToScale, Status: corev1.ConditionFalse, Reason: "FailedGetScale",
 			Message: "the HPA controller was unable to get the target's current scale: " + err.Error(),
 		}}, metav1.NewTime(now))
-		r.writeStatus(ctx, hpa, cached, status)
+		_ = a.writeStatus(ctx, status) // reported with an event; the scale error is the one to return
 		var invalid *scaletarget.InvalidAPIVersionError
 		if errors.As(err, &invalid) {
 			return actionNone, fmt.Errorf("invalid API version in scale target reference: %w: %w", err, errSpecProblem)
@@ -217,7 +267,7 @@ func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAuto
 	}
 	var took []metricOutcome
 	if decision.NeedsMetrics(&in) {
-		selector, pods, selErr := r.podSelector(hpa, scale.Selector)
+		selector, pods, selErr := r.podSelector(a.key, scale.Selector)
 		if selErr != nil {
 			in.SelectorError = selErr
 		} else {
@@ -231,11 +281,12 @@ func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAuto
 			d = d.ScaleFailed(err)
 		}
 	}
-	r.remember(key, d.LastRecommendationTime)
+	r.remember(a.key, d.LastRecommendationTime)
 	for _, e := range d.Events {
-		r.recorder.Event(hpa, e.Type, e.Reason, e.Message)
+		r.recorder.Event(a.object, e.Type, e.Reason, e.Message)
 	}
 	r.observeMetrics(hpa, &d, took)
+	shadows := shadow.Observe(shadow.Input{Now: now, Metrics: hpa.Spec.Metrics, Results: d.Metrics, Previous: status.ShadowComparisons})
 
 	nowTime := metav1.NewTime(now)
 	status.CurrentReplicas = scale.SpecReplicas
@@ -244,15 +295,23 @@ func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAuto
 	if d.Scale {
 		status.LastScaleTime = &nowTime
 	}
-	status.Conditions = decision.ApplyConditions(status.Conditions, d.Conditions, nowTime)
+	conditions := d.Conditions
+	if shadows.Condition != nil {
+		conditions = append(conditions[:len(conditions):len(conditions)], *shadows.Condition)
+	}
+	status.Conditions = decision.ApplyConditions(status.Conditions, conditions, nowTime)
+	if !shadows.HasShadow {
+		status.Conditions = withoutCondition(status.Conditions, v2.ShadowMetricsActive)
+	}
 	status.Targets = FormatTargets(hpa.Spec.Metrics, status.CurrentMetrics)
 	status.History = d.History.API()
+	status.ShadowComparisons = shadows.Comparisons
 	last := d.ScalingDecision(nowTime)
 	if status.LastDecision == nil || !sameDecision(status.LastDecision, &last) {
 		status.LastDecision = &last
 	}
 	r.monitor.desiredReplicas.WithLabelValues(hpa.Namespace, hpa.Name).Set(float64(d.DesiredReplicas))
-	if err := r.writeStatus(ctx, hpa, cached, status); err != nil {
+	if err := a.writeStatus(ctx, status); err != nil {
 		return actionOf(&d), err
 	}
 	if d.Err != nil {
@@ -261,10 +320,31 @@ func (r *Reconciler) reconcile(ctx context.Context, cached *v2.HorizontalPodAuto
 	return actionOf(&d), nil
 }
 
+// withoutCondition returns conds without the condition of type t: conds itself when it has
+// none, else a new slice.
+func withoutCondition(conds []v2.HorizontalPodAutoscalerCondition, t v2.HorizontalPodAutoscalerConditionType) []v2.HorizontalPodAutoscalerCondition {
+	i := conditionIndex(conds, t)
+	if i < 0 {
+		return conds
+	}
+	out := make([]v2.HorizontalPodAutoscalerCondition, 0, len(conds)-1)
+	out = append(out, conds[:i]...)
+	return append(out, conds[i+1:]...)
+}
+
+func conditionIndex(conds []v2.HorizontalPodAutoscalerCondition, t v2.HorizontalPodAutoscalerConditionType) int {
+	for i := range conds {
+		if conds[i].Type == t {
+			return i
+		}
+	}
+	return -1
+}
+
 // podSelector parses the target's selector, lists the pods it matches and checks that no other autoscaler selects the
 // same pods, as upstream does before computing metrics. On failure it says which condition
 // and events upstream reports.
-func (r *Reconciler) podSelector(hpa *v2.HorizontalPodAutoscaler, selector string) (labels.Selector, []*podsource.Pod, *decision.SelectorError) {
+func (r *Reconciler) podSelector(key autoscalerKey, selector string) (labels.Selector, []*podsource.Pod, *decision.SelectorError) {
 	if selector == "" {
 		return nil, nil, &decision.SelectorError{
 			Event: "SelectorRequired", Message: "selector is required",
@@ -276,9 +356,9 @@ func (r *Reconciler) podSelector(hpa *v2.HorizontalPodAutoscaler, selector strin
 		msg := fmt.Sprintf("couldn't convert selector into a corresponding internal selector object: %v", err)
 		return nil, nil, &decision.SelectorError{Event: "InvalidSelector", Message: msg, Reason: "InvalidSelector", ConditionMessage: msg}
 	}
-	r.selectors.Set(hpa.Namespace, hpa.Name, parsed)
-	pods := r.pods.List(hpa.Namespace, parsed)
-	if err := r.selectors.Check(hpa.Namespace, selector, pods); err != nil {
+	r.selectors.Set(key.Namespace, key.selectorName(), parsed)
+	pods := r.pods.List(key.Namespace, parsed)
+	if err := r.selectors.Check(key.Namespace, selector, pods); err != nil {
 		return nil, nil, &decision.SelectorError{Event: "AmbiguousSelector", Message: err.Error(), Reason: "AmbiguousSelector", ConditionMessage: err.Error()}
 	}
 	return parsed, pods, nil
@@ -348,7 +428,7 @@ func (r *Reconciler) observeMetrics(hpa *v2.HorizontalPodAutoscaler, d *decision
 
 // remembered returns what this process remembers of key's last recommendation time, and
 // starts remembering key.
-func (r *Reconciler) remembered(key types.NamespacedName) time.Time {
+func (r *Reconciler) remembered(key autoscalerKey) time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := r.known[key]
@@ -361,7 +441,7 @@ func (r *Reconciler) remembered(key types.NamespacedName) time.Time {
 }
 
 // remember records key's last recommendation time after a decision.
-func (r *Reconciler) remember(key types.NamespacedName, t time.Time) {
+func (r *Reconciler) remember(key autoscalerKey, t time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if m := r.known[key]; m != nil {
@@ -370,8 +450,8 @@ func (r *Reconciler) remember(key types.NamespacedName, t time.Time) {
 }
 
 // forget drops everything remembered of a deleted autoscaler.
-func (r *Reconciler) forget(key types.NamespacedName) {
-	r.selectors.Delete(key.Namespace, key.Name)
+func (r *Reconciler) forget(key autoscalerKey) {
+	r.selectors.Delete(key.Namespace, key.selectorName())
 	r.monitor.desiredReplicas.DeleteLabelValues(key.Namespace, key.Name)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -82,7 +82,10 @@ func New(cfg *rest.Config, o Options) (*App, error) {
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		LeaderElectionID:        o.LeaderElectionID,
-		WebhookServer:           server,
+		// The process exits right after the manager stops, so hand the lease over at once
+		// instead of making the standby wait for it to expire.
+		LeaderElectionReleaseOnCancel: true,
+		WebhookServer:                 server,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
@@ -90,10 +93,19 @@ func New(cfg *rest.Config, o Options) (*App, error) {
 	app.Manager = mgr
 
 	// GetWebhookServer also adds the server to the manager's runnables.
-	if err := mhpawebhook.Register(mgr.GetWebhookServer(), mhpawebhook.Options{
-		Scheme:  scheme,
-		Default: mhpav2.SetDefaults_HorizontalPodAutoscaler,
-	}); err != nil {
+	webhookOpts := mhpawebhook.Options{
+		Scheme:              scheme,
+		Default:             mhpav2.SetDefaults_HorizontalPodAutoscaler,
+		AuthorizeSubdomains: o.AuthorizeSubdomains,
+	}
+	if o.AuthorizeSubdomains {
+		kube, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		webhookOpts.SubjectAccessReviews = kube.AuthorizationV1().SubjectAccessReviews()
+	}
+	if err := mhpawebhook.Register(mgr.GetWebhookServer(), webhookOpts); err != nil {
 		return nil, err
 	}
 	if o.RunController {

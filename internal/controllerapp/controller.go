@@ -21,7 +21,8 @@ const EventSource = "mhpa-controller"
 
 // addController wires the HPA controller and what it reads from into mgr: the scale of
 // targets and the pods from informers, metrics through the subdomain router (deduplicated per
-// sync when MetricsFreshness is set).
+// sync when MetricsFreshness is set). With Controller.BuiltinHPAs it reconciles built-in
+// autoscaling/v2 HorizontalPodAutoscalers too.
 func addController(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	scales, err := scaletarget.NewForConfig(cfg, scaletarget.Options{Registerer: ctrlmetrics.Registry})
 	if err != nil {
@@ -41,7 +42,7 @@ func addController(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 		RESTMapper: mgr.GetRESTMapper(),
 		Registerer: ctrlmetrics.Registry,
 		Logger:     ctrl.Log.WithName("metrics"),
-		Defaults:   o.MetricsGroup,
+		Defaults:   o.groupLimits(),
 	})
 	if err != nil {
 		return fmt.Errorf("creating the metrics client: %w", err)
@@ -68,5 +69,11 @@ func addController(mgr ctrl.Manager, cfg *rest.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	return r.SetupWithManager(mgr)
+	if err := r.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if o.Controller.BuiltinHPAs {
+		return r.SetupBuiltinWithManager(mgr)
+	}
+	return nil
 }

@@ -91,6 +91,10 @@ type Options struct {
 	MetricsFreshness time.Duration
 	// MetricsGroup holds the limits of the requests to each metrics API group.
 	MetricsGroup aggregated.GroupOptions
+	// AuthorizeSubdomains makes the validating webhook check, with a SubjectAccessReview, that
+	// the user who creates or updates an autoscaler may use each metrics subdomain it adds
+	// (verb use on metricsubdomains.autoscaling.mhpa.dev). Off only for single-tenant clusters.
+	AuthorizeSubdomains bool
 }
 
 // DefaultOptions returns the options mhpa-controller runs with when no flag is given.
@@ -111,8 +115,27 @@ func DefaultOptions() Options {
 		Controller:                     controller.DefaultOptions(),
 		RunController:                  true,
 		MetricsFreshness:               DefaultMetricsFreshness,
-		MetricsGroup:                   aggregated.DefaultGroupOptions(),
+		MetricsGroup:                   defaultMetricsGroup(),
+		AuthorizeSubdomains:            true,
 	}
+}
+
+// defaultMetricsGroup returns the metrics client's per-group defaults, with MaxInFlight left
+// to follow the number of workers (see groupLimits).
+func defaultMetricsGroup() aggregated.GroupOptions {
+	g := aggregated.DefaultGroupOptions()
+	g.MaxInFlight = 0
+	return g
+}
+
+// groupLimits returns the per-group limits the metrics client runs with: a MaxInFlight of 0
+// becomes half the workers, at least 1.
+func (o *Options) groupLimits() aggregated.GroupOptions {
+	g := o.MetricsGroup
+	if g.MaxInFlight <= 0 {
+		g.MaxInFlight = max(1, o.Controller.Workers/2)
+	}
+	return g
 }
 
 // DefaultMetricsFreshness is the default of --metrics-freshness: a few seconds below the
@@ -141,9 +164,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CRDName, "crd-name", o.CRDName, "CustomResourceDefinition whose conversion webhook this server is; empty to leave it alone.")
 	fs.StringVar(&o.ValidatingWebhookConfiguration, "validating-webhook-configuration", o.ValidatingWebhookConfiguration, "ValidatingWebhookConfiguration whose webhooks this server serves; empty to leave it alone.")
 	fs.StringVar(&o.MutatingWebhookConfiguration, "mutating-webhook-configuration", o.MutatingWebhookConfiguration, "MutatingWebhookConfiguration whose webhooks this server serves; empty to leave it alone.")
+	fs.BoolVar(&o.AuthorizeSubdomains, "authorize-subdomains", o.AuthorizeSubdomains, "Refuse an autoscaler that adds a metrics subdomain S unless the requesting user may \"use\" metricsubdomains.autoscaling.mhpa.dev S in its namespace (a SubjectAccessReview). Set to false only on single-tenant clusters.")
 
 	c := &o.Controller
 	fs.BoolVar(&o.RunController, "controller", o.RunController, "Run the HPA controller; false serves only the webhooks.")
+	fs.BoolVar(&c.BuiltinHPAs, "builtin-hpas", c.BuiltinHPAs, "Also reconcile built-in autoscaling/v2 HorizontalPodAutoscalers, in place of kube-controller-manager's HPA controller (run it with --controllers=*,-horizontalpodautoscaling). Their metrics APIs come from the annotation autoscaling.mhpa.dev/subdomains: a JSON array of subdomains aligned with spec.metrics, \"\" for the default group.")
 	fs.DurationVar(&c.SyncPeriod, "horizontal-pod-autoscaler-sync-period", c.SyncPeriod, "The period for syncing the number of pods in horizontal pod autoscaler.")
 	fs.IntVar(&c.Workers, "concurrent-horizontal-pod-autoscaler-syncs", c.Workers, "The number of horizontal pod autoscaler objects that are allowed to sync concurrently.")
 	fs.DurationVar(&c.Decision.DownscaleStabilizationWindow, "horizontal-pod-autoscaler-downscale-stabilization", c.Decision.DownscaleStabilizationWindow, "The period for which autoscaler will look backwards and not scale down below any recommendation it made during that period (autoscalers without spec.behavior.scaleDown.stabilizationWindowSeconds).")
@@ -155,7 +180,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.Float32Var(&g.QPS, "metrics-group-qps", g.QPS, "Requests per second allowed to each metrics API group (each subdomain has its own budget).")
 	fs.IntVar(&g.Burst, "metrics-group-burst", g.Burst, "Requests allowed at once above --metrics-group-qps, per metrics API group.")
 	fs.DurationVar(&g.RequestTimeout, "metrics-group-timeout", g.RequestTimeout, "Timeout of one request to a metrics API group.")
-	fs.IntVar(&g.MaxInFlight, "metrics-group-max-in-flight", g.MaxInFlight, "Concurrent requests allowed to one metrics API group; a sick server can hold no more workers than this.")
+	fs.IntVar(&g.MaxInFlight, "metrics-group-max-in-flight", g.MaxInFlight, "Concurrent requests allowed to one metrics API group: a sick server can hold no more workers than this. 0 means half of --concurrent-horizontal-pod-autoscaler-syncs (at least 1), so one hung group never holds every worker.")
 	fs.IntVar(&g.FailureThreshold, "metrics-group-failure-threshold", g.FailureThreshold, "Consecutive failures of a metrics API group that open its circuit (fail fast) for --metrics-group-cool-down.")
 	fs.DurationVar(&g.CoolDown, "metrics-group-cool-down", g.CoolDown, "How long an open circuit of a metrics API group fails fast before a probe request.")
 }

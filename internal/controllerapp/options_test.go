@@ -85,3 +85,40 @@ func TestServingNames(t *testing.T) {
 		t.Errorf("IP addresses for an IP URL (-want +got):\n%s", diff)
 	}
 }
+
+// TestControllerFlags pins the kube-controller-manager flag names and the flags mhpa adds.
+func TestControllerFlags(t *testing.T) {
+	o := DefaultOptions()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	err := fs.Parse([]string{
+		"--horizontal-pod-autoscaler-sync-period=30s", "--concurrent-horizontal-pod-autoscaler-syncs=8",
+		"--horizontal-pod-autoscaler-downscale-stabilization=2m", "--horizontal-pod-autoscaler-cpu-initialization-period=1m",
+		"--horizontal-pod-autoscaler-initial-readiness-delay=10s", "--horizontal-pod-autoscaler-tolerance=0.05",
+		"--authorize-subdomains=false", "--builtin-hpas", "--metrics-freshness=20s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultOptions()
+	c := &want.Controller
+	c.SyncPeriod, c.Workers = 30*time.Second, 8
+	c.Decision.DownscaleStabilizationWindow = 2 * time.Minute
+	c.Decision.Readiness.CPUInitializationPeriod, c.Decision.Readiness.InitialReadinessDelay = time.Minute, 10*time.Second
+	c.Decision.Tolerance, c.BuiltinHPAs = 0.05, true
+	want.AuthorizeSubdomains, want.MetricsFreshness = false, 20*time.Second
+	if diff := cmp.Diff(want, o); diff != "" {
+		t.Errorf("options (-want +got):\n%s", diff)
+	}
+	if err := o.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	// A hung metrics group may hold at most half the workers unless told otherwise.
+	if got := o.groupLimits().MaxInFlight; got != 4 {
+		t.Errorf("per-group requests in flight with 8 workers = %d, want 4", got)
+	}
+	o.MetricsGroup.MaxInFlight = 16
+	if got := o.groupLimits().MaxInFlight; got != 16 {
+		t.Errorf("per-group requests in flight set to 16 = %d", got)
+	}
+}

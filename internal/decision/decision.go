@@ -349,7 +349,13 @@ func (d *Decision) computeMetrics(in *Input) bool {
 		m := computeMetric(in, i, data, tol)
 		d.Metrics[i] = m
 		if m.Err != nil {
-			d.Events = append(d.Events, Event{Type: corev1.EventTypeWarning, Reason: m.Reason, Message: m.Err.Error()})
+			msg := m.Err.Error()
+			if m.Shadow {
+				// The same reason as for a driving metric, but said to be a shadow metric's, so
+				// that it is not mistaken for a failure that keeps the target from scaling.
+				msg = fmt.Sprintf("shadow metric %s (spec.metrics[%d], never drives scaling): %s", m.Name(), i, msg)
+			}
+			d.Events = append(d.Events, Event{Type: corev1.EventTypeWarning, Reason: m.Reason, Message: msg})
 		}
 		if m.Shadow {
 			continue

@@ -31,7 +31,8 @@
 //
 //   - Scale to zero (upstream's alpha HPAScaleToZero gate), configurable tolerance
 //     (HPAConfigurableTolerance) and pod-level requests (PodLevelResources) are always on.
-//   - Shadow metrics are computed and reported, with their failure events, but never chosen,
+//   - Shadow metrics are computed and reported, with their failure events (upstream's reason
+//     for the metric type, and a message that begins "shadow metric <name>"), but never chosen,
 //     never block a scale-down and do not count as the object or external metric that allows
 //     scaling from zero. An autoscaler whose metrics are all shadow metrics gets
 //     ScalingActive=False with reason NoDrivingMetric.

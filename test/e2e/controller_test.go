@@ -205,7 +205,21 @@ func TestController(t *testing.T) {
 		}
 
 		// Steady: reconciles go on, but the status (and so the object) is not written again.
-		hpa = e.waitForCondition(t, ns, "cpu", v2.AbleToScale, corev1.ConditionTrue, "ReadyForNewScale")
+		// First let the writes that follow a rescale (AbleToScale back to ReadyForNewScale)
+		// settle: a sync must pass with no write.
+		e.waitForCondition(t, ns, "cpu", v2.AbleToScale, corev1.ConditionTrue, "ReadyForNewScale")
+		var settledAt float64
+		framework.WaitForWithin(t, time.Minute, "a sync with no write", func(ctx context.Context) (bool, error) {
+			got, err := e.getHPA(ctx, ns, "cpu")
+			if err != nil {
+				return false, err
+			}
+			if hpa == nil || got.ResourceVersion != hpa.ResourceVersion {
+				hpa, settledAt = got, reconciles(t)
+				return false, nil
+			}
+			return reconciles(t) >= settledAt+1, nil
+		})
 		before := reconciles(t)
 		framework.WaitForWithin(t, time.Minute, "three more syncs of every autoscaler", func(context.Context) (bool, error) {
 			return reconciles(t) >= before+3, nil

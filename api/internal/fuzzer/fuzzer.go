@@ -493,7 +493,30 @@ func (g gen) hubStatus() v2.HorizontalPodAutoscalerStatus {
 		h.Recommendations, h.ScaleUpEvents, h.ScaleDownEvents = timed(), timed(), timed()
 		s.History = h
 	}
+	if g.chance(0.3) {
+		for i, n := 0, 1+g.intn(2); i < n; i++ {
+			s.ShadowComparisons = append(s.ShadowComparisons, g.shadowComparison())
+		}
+	}
 	return s
+}
+
+// shadowComparison is a status.shadowComparisons entry.
+func (g gen) shadowComparison() v2.ShadowComparison {
+	c := v2.ShadowComparison{
+		ShadowMetric: g.int32In(0, 4), ActiveMetric: g.int32In(0, 4),
+		ShadowName: "external/" + g.label() + "@" + g.label(), ActiveName: "external/" + g.label(),
+		Since:         g.time(),
+		AgreedSeconds: int64(g.c.Uint32()), DisagreedSeconds: int64(g.intn(100000)), FailedSeconds: int64(g.intn(1000)),
+		Disagreements: g.int32In(0, 50),
+	}
+	for i, n := 0, g.intn(4); i < n; i++ {
+		c.Runs = append(c.Runs, v2.ShadowRun{Time: g.time(), Outcome: oneOf(g, v2.ShadowAgree, v2.ShadowDisagree, v2.ShadowFailed)})
+	}
+	if g.chance(0.5) {
+		c.LastDisagreement = &v2.ShadowDisagreement{Time: g.time(), ActiveReplicas: g.int32In(0, 50), ShadowReplicas: g.int32In(0, 50)}
+	}
+	return c
 }
 
 // v2beta2.

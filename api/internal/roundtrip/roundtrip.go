@@ -269,21 +269,29 @@ func At[T any](list []T, i int) T {
 // statusFields is the JSON form of the status annotation: the status fields of v2 that no
 // older version has.
 type statusFields struct {
-	Reference    string              `json:"reference,omitempty"`
-	Targets      string              `json:"targets,omitempty"`
-	LastDecision *v2.ScalingDecision `json:"lastDecision,omitempty"`
-	History      *v2.ScalingHistory  `json:"history,omitempty"`
+	Reference         string                `json:"reference,omitempty"`
+	Targets           string                `json:"targets,omitempty"`
+	LastDecision      *v2.ScalingDecision   `json:"lastDecision,omitempty"`
+	History           *v2.ScalingHistory    `json:"history,omitempty"`
+	ShadowComparisons []v2.ShadowComparison `json:"shadowComparisons,omitempty"`
+}
+
+// isEmpty reports whether there is nothing to write (statusFields holds a slice, so it cannot
+// be compared with ==).
+func (f *statusFields) isEmpty() bool {
+	return f.Reference == "" && f.Targets == "" && f.LastDecision == nil && f.History == nil && f.ShadowComparisons == nil
 }
 
 // PutStatus writes the status annotation when status has any of mhpa's own fields.
 func PutStatus(annotations *map[string]string, status *v2.HorizontalPodAutoscalerStatus) error {
 	fields := statusFields{
-		Reference:    status.Reference,
-		Targets:      status.Targets,
-		LastDecision: status.LastDecision,
-		History:      status.History,
+		Reference:         status.Reference,
+		Targets:           status.Targets,
+		LastDecision:      status.LastDecision,
+		History:           status.History,
+		ShadowComparisons: status.ShadowComparisons,
 	}
-	if fields == (statusFields{}) {
+	if fields.isEmpty() {
 		return nil
 	}
 	return Put(annotations, v2.StatusAnnotation, fields)
@@ -293,7 +301,7 @@ func PutStatus(annotations *map[string]string, status *v2.HorizontalPodAutoscale
 func GetStatus(annotations map[string]string, status *v2.HorizontalPodAutoscalerStatus) error {
 	var fields statusFields
 	found, err := Get(annotations, v2.StatusAnnotation, &fields,
-		"a JSON object with the keys reference, targets, lastDecision and history of autoscaling.mhpa.dev/v2 status")
+		"a JSON object with the keys reference, targets, lastDecision, history and shadowComparisons of autoscaling.mhpa.dev/v2 status")
 	if err != nil || !found {
 		return err
 	}
@@ -301,6 +309,7 @@ func GetStatus(annotations map[string]string, status *v2.HorizontalPodAutoscaler
 	status.Targets = fields.Targets
 	status.LastDecision = fields.LastDecision
 	status.History = fields.History
+	status.ShadowComparisons = fields.ShadowComparisons
 	return nil
 }
 
