@@ -1,5 +1,5 @@
-// Command kubectl-mhpa is the kubectl plugin of mhpa: kubectl mhpa simulate, kubectl mhpa
-// version. kubectl runs it for "kubectl mhpa ..." when it is on the PATH.
+// Command kubectl-mhpa is the kubectl plugin of mhpa: kubectl mhpa describe, import, simulate
+// and version. kubectl runs it for "kubectl mhpa ..." when it is on the PATH.
 package main
 
 import (

@@ -46,6 +46,8 @@ Install it by putting the kubectl-mhpa binary on your PATH; kubectl then runs it
 		".InheritedFlags.FlagUsages", "wrappedFlagUsages .InheritedFlags",
 	).Replace(root.UsageTemplate()))
 	root.AddCommand(
+		newDescribeCommand(streams),
+		newImportCommand(streams),
 		newSimulateCommand(streams),
 		newVersionCommand(streams),
 	)
