@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/mhpa-dev/mhpa/internal/subdomain"
 )
 
 // helpWidth is the width that help text is wrapped to.
@@ -49,6 +51,7 @@ Install it by putting the kubectl-mhpa binary on your PATH; kubectl then runs it
 		newDescribeCommand(streams),
 		newImportCommand(streams),
 		newSimulateCommand(streams),
+		subdomain.NewCommand(streams.Out),
 		newVersionCommand(streams),
 	)
 	return root
