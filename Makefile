@@ -45,6 +45,15 @@ verify: tools ## Fail if generated code is stale, code is not gofmt-ed, or go.mo
 build: ## Build the binaries into bin/.
 	$(GO) build -o $(BIN)/ ./cmd/...
 
+# DEMO_FLAGS are passed to mhpa-demo, e.g. DEMO_FLAGS=--short or DEMO_FLAGS=--keep (--help lists all).
+DEMO_FLAGS ?=
+
+.PHONY: demo
+demo: ## Run mhpa on a local control plane against a changing load; writes a plot. DEMO_FLAGS=--short|--keep|--help
+	@echo "demo: building bin/mhpa-demo"
+	@$(GO) build -o $(BIN)/mhpa-demo ./cmd/mhpa-demo
+	@$(BIN)/mhpa-demo $(DEMO_FLAGS)
+
 .PHONY: test
 test: controlplane verify test-go test-fuzz ## Everything CI runs.
 
@@ -58,7 +67,8 @@ test-unit: ## Unit tests only: no API server.
 	$(GO) test $(GOTEST_FLAGS) ./api/... ./config/... ./internal/replicas/... ./internal/behavior/... ./internal/decision/... \
 		./internal/validation/... ./internal/webhook/... ./internal/certs/... ./pkg/adapter/... ./internal/fakemetrics/... \
 		./internal/metrics ./internal/metrics/aggregated/... ./internal/metrics/breaker/... ./internal/metrics/dedupe/... \
-		./internal/simulate/... ./internal/builtin/... ./internal/cli/... ./internal/monitoring/... ./internal/controller/...
+		./internal/simulate/... ./internal/builtin/... ./internal/cli/... ./internal/monitoring/... ./internal/controller/... \
+		./internal/shadow/... ./internal/subdomain/... ./internal/explain/... ./internal/chart/... ./internal/install/...
 
 .PHONY: test-fuzz
 test-fuzz: ## Run every conversion fuzz target for FUZZTIME seconds.

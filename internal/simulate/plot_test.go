@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -139,35 +138,5 @@ func TestWritePlot(t *testing.T) {
 	err := WritePlot(filepath.Join(dir, "a.jpg"), runs, PlotOptions{})
 	if err == nil || !strings.Contains(err.Error(), `unknown image format ".jpg": use a file name ending in .png or .svg`) {
 		t.Errorf("WritePlot(a.jpg) error = %v", err)
-	}
-}
-
-func TestTimeAxis(t *testing.T) {
-	if _, label := timeAxis(3 * time.Hour); label != "time (minutes)" {
-		t.Errorf("3h: %s", label)
-	}
-	if _, label := timeAxis(6 * time.Hour); label != "time (hours)" {
-		t.Errorf("6h: %s", label)
-	}
-}
-
-func TestNiceTicks(t *testing.T) {
-	var labels []string
-	for _, tk := range (niceTicks{n: 6, integer: true}).Ticks(0, 13) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got := strings.Join(labels, ","); got != "0,2,4,6,8,10,12" {
-		t.Errorf("integer ticks on 0..13: %s", got)
-	}
-	labels = nil
-	for _, tk := range (niceTicks{n: 12}).Ticks(-0.0000001, 1.2) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	if got := strings.Join(labels, ","); got != "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1,1.1,1.2" {
-		t.Errorf("ticks on 0..1.2: %s", got)
 	}
 }

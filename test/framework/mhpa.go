@@ -3,36 +3,26 @@ package framework
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/mhpa-dev/mhpa/internal/controllerapp"
 	"github.com/mhpa-dev/mhpa/internal/controlplane"
-	"github.com/mhpa-dev/mhpa/internal/validation/validationtest"
+	"github.com/mhpa-dev/mhpa/internal/install"
 )
 
 // CRDFileEnv names an environment variable that, if set, replaces the CRD file of the
@@ -50,17 +40,17 @@ func CRDFile() string {
 	if f := os.Getenv(CRDFileEnv); f != "" {
 		return f
 	}
-	return filepath.Join(RepoRoot(), "config", "crd", "bases", "autoscaling.mhpa.dev_horizontalpodautoscalers.yaml")
+	return install.RepoManifests(RepoRoot()).CRD
 }
 
 // WebhooksFile holds the webhook configurations of mhpa-controller.
 func WebhooksFile() string {
-	return filepath.Join(RepoRoot(), "config", "webhook", "manifests.yaml")
+	return install.RepoManifests(RepoRoot()).Webhooks
 }
 
 // HPAResource is the resource of the mhpa API in a version.
 func HPAResource(version string) schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: "autoscaling.mhpa.dev", Version: version, Resource: "horizontalpodautoscalers"}
+	return install.HPAResource(version)
 }
 
 // MHPA is mhpa installed on a control plane: the CRD and webhook configurations, and
@@ -171,8 +161,7 @@ func FreePort(t testing.TB) int {
 
 func ensureNamespace(t testing.TB, cs kubernetes.Interface, name string) {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if _, err := cs.CoreV1().Namespaces().Create(t.Context(), ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+	if err := install.Namespace(t.Context(), cs, name); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -181,69 +170,16 @@ func ensureNamespace(t testing.TB, cs kubernetes.Interface, name string) {
 // and injects the CA bundle.
 func (m *MHPA) installCRD(t testing.TB) {
 	t.Helper()
-	file := CRDFile()
-	data, err := os.ReadFile(file)
-	if err != nil {
+	if err := install.CRD(t.Context(), m.APIExtensions, CRDFile(), DefaultTimeout); err != nil {
 		t.Fatal(err)
 	}
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := yaml.UnmarshalStrict(data, crd); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	crd.Status = apiextensionsv1.CustomResourceDefinitionStatus{}
-	if _, err := m.APIExtensions.ApiextensionsV1().CustomResourceDefinitions().Create(t.Context(), crd, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating the CRD of %s: %v", file, err)
-	}
-	WaitFor(t, "the CRD to be established", func(ctx context.Context) (bool, error) {
-		got, err := m.APIExtensions.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, crd.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		for _, c := range got.Status.Conditions {
-			if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
 }
 
 // installWebhooks creates the webhook configurations.
 func (m *MHPA) installWebhooks(t testing.TB) {
 	t.Helper()
-	file := WebhooksFile()
-	data, err := os.ReadFile(file)
-	if err != nil {
+	if err := install.Webhooks(t.Context(), m.Kube, WebhooksFile()); err != nil {
 		t.Fatal(err)
-	}
-	decoder := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(string(data)), 4096)
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := decoder.Decode(&obj.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			t.Fatalf("%s: %v", file, err)
-		}
-		if len(obj.Object) == 0 {
-			continue
-		}
-		switch obj.GetKind() {
-		case "ValidatingWebhookConfiguration":
-			cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-			FromUnstructured(t, obj, cfg)
-			if _, err := m.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(t.Context(), cfg, metav1.CreateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		case "MutatingWebhookConfiguration":
-			cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
-			FromUnstructured(t, obj, cfg)
-			if _, err := m.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().Create(t.Context(), cfg, metav1.CreateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		default:
-			t.Fatalf("%s: unexpected %s", file, obj.GetKind())
-		}
 	}
 }
 
@@ -252,50 +188,12 @@ func (m *MHPA) installWebhooks(t testing.TB) {
 // is written.
 func (m *MHPA) WaitForWebhooks(t testing.TB) {
 	t.Helper()
-	ensureNamespace(t, m.Kube, "probe")
-	dryRun := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
-	var last error
-	err := Poll(t.Context(), 60*time.Second, func(ctx context.Context) (bool, error) {
-		// Conversion: a v1 object is stored as v2.
-		v1obj := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "autoscaling.mhpa.dev/v1", "kind": "HorizontalPodAutoscaler",
-			"metadata": map[string]any{"name": "probe"},
-			"spec": map[string]any{
-				"scaleTargetRef": map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-				"maxReplicas":    int64(3),
-			},
-		}}
-		if _, last = m.Dynamic.Resource(HPAResource("v1")).Namespace("probe").Create(ctx, v1obj, dryRun); last != nil {
-			return false, nil
-		}
-		// Defaulting: the policies of a scaleUp that sets none.
-		v2obj := ToUnstructured(t, validationtest.Valid("probe"))
-		_ = unstructured.SetNestedField(v2obj.Object, map[string]any{"scaleUp": map[string]any{}}, "spec", "behavior")
-		got, err := m.Dynamic.Resource(HPAResource("v2")).Namespace("probe").Create(ctx, v2obj, dryRun)
-		if err != nil {
-			last = err
-			return false, nil
-		}
-		if _, found, _ := unstructured.NestedSlice(got.Object, "spec", "behavior", "scaleUp", "policies"); !found {
-			last = errors.New("the defaulting webhook did not fill in spec.behavior.scaleUp.policies")
-			return false, nil
-		}
-		// Validation: an invalid object is rejected by the webhook.
-		bad := validationtest.Valid("probe")
-		bad.Spec.ScaleTargetRef.Name = "a/b"
-		_, last = m.Dynamic.Resource(HPAResource("v2")).Namespace("probe").Create(ctx, ToUnstructured(t, bad), dryRun)
-		if last == nil || !strings.Contains(last.Error(), "admission webhook") {
-			last = fmt.Errorf("an invalid object was not rejected by the validating webhook: %v", last)
-			return false, nil
-		}
-		return true, nil
-	})
-	if err != nil {
+	if err := install.WaitForWebhooks(t.Context(), m.Kube, m.Dynamic, 60*time.Second); err != nil {
 		certs := "not self-signed"
 		if m.App.Rotator != nil {
 			certs = fmt.Sprint(m.App.Rotator.ReadyCheck(nil))
 		}
-		t.Fatalf("waiting for the webhooks to work: %v (last: %v; certificates: %v)", err, last, certs)
+		t.Fatalf("%v (certificates: %v)", err, certs)
 	}
 }
 
