@@ -296,7 +296,7 @@ func (cp *ControlPlane) startProc(ctx context.Context, name string, args []strin
 			return nil, fmt.Errorf("waiting for %s: %w", name, context.Cause(ctx))
 		case <-deadline.C:
 			return nil, fmt.Errorf("%s not ready after %v (last error: %v); last lines of %s:\n%s",
-				name, cp.opts.StartTimeout, lastErr, logPath, tail(logPath, 30))
+				name, cp.opts.StartTimeout, lastErr, logPath, TailFile(logPath, 30))
 		case <-tick.C:
 		}
 	}
@@ -530,7 +530,7 @@ func (cp *ControlPlane) LogTail(lines int) string {
 	var b strings.Builder
 	for _, e := range entries {
 		path := filepath.Join(cp.dir, "logs", e.Name())
-		fmt.Fprintf(&b, "----- last %d lines of %s -----\n%s\n", lines, path, tail(path, lines))
+		fmt.Fprintf(&b, "----- last %d lines of %s -----\n%s\n", lines, path, TailFile(path, lines))
 	}
 	return b.String()
 }

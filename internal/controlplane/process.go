@@ -65,7 +65,7 @@ func (p *process) stop(grace time.Duration) error {
 			return nil
 		}
 		p.killed = true
-		return fmt.Errorf("%s exited unexpectedly (%v); last lines of %s:\n%s", p.name, p.waitErr, p.logPath, tail(p.logPath, 20))
+		return fmt.Errorf("%s exited unexpectedly (%v); last lines of %s:\n%s", p.name, p.waitErr, p.logPath, TailFile(p.logPath, 20))
 	}
 	p.killed = true
 	pgid := p.cmd.Process.Pid
@@ -83,7 +83,7 @@ func (p *process) stop(grace time.Duration) error {
 
 // exitError describes a process that exited while Start waited for it.
 func (p *process) exitError() error {
-	return fmt.Errorf("%s exited (%v) before it was ready; last lines of %s:\n%s", p.name, p.waitErr, p.logPath, tail(p.logPath, 30))
+	return fmt.Errorf("%s exited (%v) before it was ready; last lines of %s:\n%s", p.name, p.waitErr, p.logPath, TailFile(p.logPath, 30))
 }
 
 // errPortInUse marks a start that failed because another program took a chosen port.
@@ -95,8 +95,9 @@ func (p *process) bindRace() bool {
 	return err == nil && bytes.Contains(data, []byte("address already in use"))
 }
 
-// tail returns the last n lines of the file at path, or a note saying why it cannot.
-func tail(path string, n int) string {
+// TailFile returns the last n lines of the file at path (a process log), or a note saying why
+// it cannot.
+func TailFile(path string, n int) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Sprintf("(cannot read %s: %v)", path, err)

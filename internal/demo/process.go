@@ -3,12 +3,13 @@ package demo
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mhpa-dev/mhpa/internal/controlplane"
 )
 
 // stopGrace is how long a child may take to exit after SIGTERM before it is killed.
@@ -64,7 +65,7 @@ func (c *child) exited() bool {
 
 // exitError describes a child that exited by itself, with the end of its log.
 func (c *child) exitError() error {
-	return fmt.Errorf("%s exited (%v); last lines of %s:\n%s", c.name, c.waitErr, c.logPath, tail(c.logPath, 25))
+	return fmt.Errorf("%s exited (%v); last lines of %s:\n%s", c.name, c.waitErr, c.logPath, controlplane.TailFile(c.logPath, 25))
 }
 
 // stop sends SIGTERM to the child's process group, SIGKILL if it has not exited within grace,
@@ -88,28 +89,6 @@ func (c *child) stop(grace time.Duration) error {
 	// Anything else left in the group goes too.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	return nil
-}
-
-// tail returns the last n lines of the file at path, or a note saying why it cannot.
-func tail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", path, err)
-	}
-	defer f.Close()
-	const window = 64 << 10
-	if st, err := f.Stat(); err == nil && st.Size() > window {
-		_, _ = f.Seek(-window, io.SeekEnd)
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", path, err)
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // errInterrupted is the cause of a run ended by the user (Ctrl-C).
