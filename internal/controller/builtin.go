@@ -9,7 +9,6 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -70,18 +69,8 @@ func (b builtinReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	r := b.r
 	key := autoscalerKey{Builtin: true, NamespacedName: req.NamespacedName}
 	var cached autoscalingv2.HorizontalPodAutoscaler
-	if err := r.client.Get(ctx, req.NamespacedName, &cached); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(key)
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, err
-	}
-	if cached.DeletionTimestamp != nil {
-		return ctrl.Result{}, nil
-	}
-	if !r.pods.HasSynced() {
-		return ctrl.Result{RequeueAfter: notSyncedRetry}, nil
+	if ok, res, err := r.load(ctx, key, &cached); !ok {
+		return res, err
 	}
 	hpa, err := hubOf(&cached)
 	if err != nil {

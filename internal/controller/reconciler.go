@@ -176,24 +176,34 @@ func New(cfg Config) (*Reconciler, error) {
 	}, nil
 }
 
+// load reads the autoscaler key names into obj from the cache and says whether to reconcile
+// it: not when it is gone (then it is forgotten) or being deleted, and not yet while the pod
+// cache has not synced (then res asks for a retry soon).
+func (r *Reconciler) load(ctx context.Context, key autoscalerKey, obj client.Object) (ok bool, res ctrl.Result, err error) {
+	if err := r.client.Get(ctx, key.NamespacedName, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(key)
+			return false, ctrl.Result{}, nil
+		}
+		return false, ctrl.Result{}, err
+	}
+	if obj.GetDeletionTimestamp() != nil {
+		return false, ctrl.Result{}, nil
+	}
+	if !r.pods.HasSynced() {
+		return false, ctrl.Result{RequeueAfter: notSyncedRetry}, nil
+	}
+	return true, ctrl.Result{}, nil
+}
+
 // Reconcile reconciles one autoscaling.mhpa.dev autoscaler and asks to be called again after
 // the sync period, whatever happened: like upstream, a failing autoscaler is retried at the
 // normal pace, not with a growing backoff.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	key := autoscalerKey{NamespacedName: req.NamespacedName}
 	var cached v2.HorizontalPodAutoscaler
-	if err := r.client.Get(ctx, req.NamespacedName, &cached); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(key)
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, err
-	}
-	if cached.DeletionTimestamp != nil {
-		return ctrl.Result{}, nil
-	}
-	if !r.pods.HasSynced() {
-		return ctrl.Result{RequeueAfter: notSyncedRetry}, nil
+	if ok, res, err := r.load(ctx, key, &cached); !ok {
+		return res, err
 	}
 	hpa := cached.DeepCopy()
 	v2.SetDefaults_HorizontalPodAutoscaler(hpa)
